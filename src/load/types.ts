@@ -1,0 +1,118 @@
+/** Per-target counters in a report, keyed by target URL. */
+export interface TargetStats {
+  streams: number
+  failedStreams: number
+  bytes: number
+  frames: number
+  acks: number
+  channelOpens: number
+  channelCloses: number
+  ackP50Ms: number
+  ackP95Ms: number
+  maxAckMs: number
+  setupP95Ms: number
+  errors: number
+  /** The node's own view at the end of the run, when the target is an in-process node. */
+  nodeChannelsActive?: number
+}
+
+/** Route (target) pressure: how many streams held a route at once, and acquire/release balance. */
+export interface RoutePressure {
+  acquiredTotal: number
+  releasedTotal: number
+  activeTotal: number
+  /** Active acquisitions left per target URL at the end (empty when balanced). */
+  active: Record<string, number>
+  maxActiveTotal: number
+  maxActive: Record<string, number>
+}
+
+/** One logical stream's outcome, as sampled into the report. */
+export interface StreamSample {
+  stream: number
+  target: string
+  class: 'control' | 'bulk'
+  ok: boolean
+  bytes: number
+  frames: number
+  attempts: number
+  setupMs: number
+  durationMs: number
+  error?: string
+}
+
+/** The resolved config, as recorded in a report (durations in ms, targets as URLs). */
+export interface ReportConfig {
+  targets: string[]
+  streams: number
+  concurrency: number
+  bytesPerStream: number
+  payloadSize: number
+  controlEvery: number
+  controlBytesPerStream: number
+  shortSessions: boolean
+  poolFailover: boolean
+  connectTimeoutMs: number
+  streamTimeoutMs: number
+  ackTimeoutMs: number
+  durationMs: number
+  soak: boolean
+  timeoutMs: number
+  inflightFrames: number
+  workers: number
+  maxAckP95Ms?: number
+  maxAckP99Ms?: number
+  maxControlAckP95Ms?: number
+  maxSetupP95Ms?: number
+  maxSetupP99Ms?: number
+  minThroughputMbps?: number
+  minChannelChurnPerSec?: number
+  requireQuic?: boolean
+}
+
+/** A load run's report: plain JSON, the reference load tester's fields in camelCase. */
+export interface LoadReport {
+  schemaVersion: string
+  startedAt: string
+  finishedAt: string
+  config: ReportConfig
+  totalStreams: number
+  successfulStreams: number
+  failedStreams: number
+  /** Payload bytes acknowledged by nodes. */
+  bytesSent: number
+  /** DATA frames sent. */
+  framesSent: number
+  /** ACKs received for DATA frames. */
+  acksReceived: number
+  abandonedFrames: number
+  ackMismatchedStreams: number
+  ackIntegrityErrors: number
+  failoverEvents: number
+  channelOpens: number
+  channelCloses: number
+  channelLeaks: number
+  channelChurnPerSec: number
+  /** Bits per second. */
+  throughputBps: number
+  setupLatencyP50Ms: number
+  setupLatencyP95Ms: number
+  setupLatencyP99Ms: number
+  ackP50Ms: number
+  ackP95Ms: number
+  ackP99Ms: number
+  controlStreams: number
+  bulkStreams: number
+  controlAckP95Ms: number
+  bulkAckP95Ms: number
+  streamDurationP95Ms: number
+  errors: Record<string, number>
+  targetBytes: Record<string, number>
+  targetStreams: Record<string, number>
+  targetStats: Record<string, TargetStats>
+  routePressure: RoutePressure
+  streamSamples: StreamSample[]
+  errorSamples: StreamSample[]
+  verdict: 'pass' | 'fail'
+  verdictReasons: string[]
+}
