@@ -1,0 +1,31 @@
+import { crc32 } from 'node:zlib'
+import { describe, expect, it } from 'vitest'
+import { checksum, streamPayload } from '../../src/protocol/payload.js'
+
+describe('stream payload', () => {
+  it('is the same bytes whether generated whole or piece by piece at any offset', () => {
+    const whole = streamPayload(42, 0, 10_000)
+    const pieces = Buffer.concat([
+      streamPayload(42, 0, 7),
+      streamPayload(42, 7, 4093),
+      streamPayload(42, 4100, 5900),
+    ])
+    expect(pieces.equals(whole)).toBe(true)
+    expect(streamPayload(42, 1234, 100).equals(whole.subarray(1234, 1334))).toBe(true)
+  })
+
+  it('differs between streams and is not all zeros', () => {
+    const a = streamPayload(1, 0, 4096)
+    const b = streamPayload(2, 0, 4096)
+    expect(a.equals(b)).toBe(false)
+    expect(a.some((byte) => byte !== 0)).toBe(true)
+  })
+
+  it('keeps a running checksum equal to the checksum of the whole', () => {
+    const whole = streamPayload(9, 0, 65_536)
+    let running = 0
+    for (let at = 0; at < whole.length; at += 16_384)
+      running = checksum(whole.subarray(at, at + 16_384), running)
+    expect(running).toBe(crc32(whole))
+  })
+})
