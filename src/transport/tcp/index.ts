@@ -1,0 +1,107 @@
+import net from 'node:net'
+import type { ConnectOptions, Link, Listener, ListenOptions, Transport } from '../types.js'
+
+/** Wrap a connected net.Socket as a Link. */
+function socketLink(socket: net.Socket): Link {
+  socket.setNoDelay(true)
+  const remote = `${socket.remoteAddress}:${socket.remotePort}`
+  let closeHandler: ((error?: Error) => void) | undefined
+  let failure: Error | undefined
+  let closed = false
+  socket.on('error', (error) => {
+    failure = error
+  })
+  socket.on('close', () => {
+    closed = true
+    closeHandler?.(failure)
+  })
+  return {
+    remote,
+    send: (chunk) => socket.write(chunk),
+    onData: (handler) => void socket.on('data', handler),
+    onDrain: (handler) => void socket.on('drain', handler),
+    onClose: (handler) => {
+      closeHandler = handler
+      if (closed) handler(failure)
+    },
+    end: () => void socket.end(),
+    destroy: () => resetSocket(socket),
+  }
+}
+
+/** Abort a connection the way a crash would: an RST, no FIN. */
+function resetSocket(socket: net.Socket): void {
+  if (typeof socket.resetAndDestroy === 'function' && !socket.destroyed && socket.readyState !== 'opening') {
+    socket.resetAndDestroy()
+  } else {
+    socket.destroy()
+  }
+}
+
+async function listen(options: ListenOptions, onLink: (link: Link) => void): Promise<Listener> {
+  const sockets = new Set<net.Socket>()
+  let accepted = 0
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    accepted++
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    onLink(socketLink(socket))
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen({ host: options.host, port: options.port, exclusive: true }, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const address = server.address() as net.AddressInfo
+  const closed = new Promise<void>((resolve) => server.once('close', () => resolve()))
+  return {
+    host: options.host,
+    port: address.port,
+    stats: () => ({ connections: accepted, activeConnections: sockets.size }),
+    async close() {
+      server.close()
+      for (const socket of sockets) socket.end()
+      // A peer that never answers our FIN must not hold the node open forever.
+      const timer = setTimeout(() => {
+        for (const socket of sockets) socket.destroy()
+      }, 2000)
+      await closed
+      clearTimeout(timer)
+    },
+    async kill() {
+      server.close()
+      for (const socket of sockets) resetSocket(socket)
+      await closed
+    },
+  }
+}
+
+async function connect(options: ConnectOptions): Promise<Link> {
+  return new Promise<Link>((resolve, reject) => {
+    const socket = net.connect({ host: options.host, port: options.port, noDelay: true })
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(
+        Object.assign(
+          new Error(`connect to ${options.host}:${options.port} timed out after ${options.timeoutMs} ms`),
+          { code: 'ETIMEDOUT' },
+        ),
+      )
+    }, options.timeoutMs)
+    socket.once('error', (error) => {
+      clearTimeout(timer)
+      socket.destroy()
+      reject(error)
+    })
+    socket.once('connect', () => {
+      clearTimeout(timer)
+      socket.removeAllListeners('error')
+      resolve(socketLink(socket))
+    })
+  })
+}
+
+/** The TCP transport: one net.Socket per connection, Nagle off. */
+export const tcpTransport: Transport = { kind: 'tcp', listen, connect }
