@@ -1,6 +1,6 @@
 import { FrameDecoder, ProtocolError } from '../protocol/codec.js'
 import { ErrorCode, encodeFrame, type Frame, FrameType, type TrafficClassName } from '../protocol/frames.js'
-import { checksum, streamPayload } from '../protocol/payload.js'
+import { checksum, foldChecksum, streamPayload } from '../protocol/payload.js'
 import type { Link } from '../transport/types.js'
 
 /** Counters a node keeps; the session adds to them as frames pass. */
@@ -125,7 +125,7 @@ export class NodeSession {
         channel.nextSequence++
         channel.offset += payload.length
         channel.bytes += payload.length
-        channel.checksum = checksum(payload, channel.checksum)
+        channel.checksum = foldChecksum(channel.checksum, sum)
         counters.bytes += payload.length
         counters.acks++
         this.link.send(

@@ -32,7 +32,19 @@ export function streamPayload(stream: number, offset: number, length: number): B
   return skip === 0 ? out : out.subarray(skip)
 }
 
-/** CRC-32 of bytes, continuing from `previous` for a running whole-stream checksum. */
+/** CRC-32 of bytes, continuing from `previous` when given. */
 export function checksum(bytes: Uint8Array, previous = 0): number {
   return crc32(bytes, previous)
+}
+
+const folded = Buffer.alloc(4)
+
+/**
+ * Fold one frame's checksum into a channel's running checksum: the CRC-32 of the frames'
+ * checksums in order. It pins every payload byte and the frame order at 4 bytes of work per frame
+ * instead of a second pass over the payload.
+ */
+export function foldChecksum(running: number, frameChecksum: number): number {
+  folded.writeUInt32BE(frameChecksum >>> 0, 0)
+  return crc32(folded, running)
 }

@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { checksum, streamPayload } from '../../src/protocol/payload.js'
+import { checksum, foldChecksum, streamPayload } from '../../src/protocol/payload.js'
 
 describe('stream payload', () => {
   it('is the same bytes whether generated whole or piece by piece at any offset', () => {
@@ -28,4 +28,15 @@ describe('stream payload', () => {
       running = checksum(whole.subarray(at, at + 16_384), running)
     expect(running).toBe(crc32(whole))
   })
+
+  it('folds frame checksums so that order and every byte count', () => {
+    const a = crc32(Buffer.from('first'))
+    const b = crc32(Buffer.from('second'))
+    expect(foldChecksum(foldChecksum(0, a), b)).toBe(crc32(Buffer.from([...u32(a), ...u32(b)])))
+    expect(foldChecksum(foldChecksum(0, a), b)).not.toBe(foldChecksum(foldChecksum(0, b), a))
+  })
 })
+
+function u32(value: number): number[] {
+  return [value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff]
+}

@@ -15,9 +15,23 @@ function socketLink(socket: net.Socket): Link {
     closed = true
     closeHandler?.(failure)
   })
+  // Frames written in one event-loop turn leave in one syscall: cork on the first write,
+  // uncork on the next tick (the pattern the net docs recommend).
+  let corked = false
+  const uncork = () => {
+    corked = false
+    socket.uncork()
+  }
   return {
     remote,
-    send: (chunk) => socket.write(chunk),
+    send: (chunk) => {
+      if (!corked) {
+        corked = true
+        socket.cork()
+        process.nextTick(uncork)
+      }
+      return socket.write(chunk)
+    },
     onData: (handler) => void socket.on('data', handler),
     onDrain: (handler) => void socket.on('drain', handler),
     onClose: (handler) => {

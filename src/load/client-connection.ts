@@ -1,0 +1,212 @@
+import { FrameDecoder } from '../protocol/codec.js'
+import {
+  ErrorCode,
+  encodeData,
+  encodeFrame,
+  type Frame,
+  FrameType,
+  type TrafficClassName,
+} from '../protocol/frames.js'
+import type { Link } from '../transport/types.js'
+
+/** Why a wait on a channel ended without a frame. */
+export class ChannelError extends Error {
+  constructor(
+    readonly kind: string,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'ChannelError'
+  }
+}
+
+type Waiter = {
+  resolve: (frame: Frame) => void
+  reject: (error: ChannelError) => void
+  timer: NodeJS.Timeout
+}
+
+/** The client's end of one logical channel: frames for it queue here until the stream asks. */
+export class ClientChannel {
+  private readonly queue: Frame[] = []
+  private waiter: Waiter | undefined
+  private failure: ChannelError | undefined
+  closed = false
+
+  constructor(
+    readonly id: number,
+    private readonly connection: ClientConnection,
+  ) {}
+
+  /** Queue a DATA frame; false when the link asks the sender to wait for drain. */
+  sendData(sequence: number, payload: Uint8Array): boolean {
+    return this.connection.send(encodeData(this.id, sequence, payload))
+  }
+
+  /** Ask the node to close the channel; it answers with CLOSE_ACK. */
+  sendClose(totalBytes: number): void {
+    this.connection.send(encodeFrame({ type: FrameType.CLOSE, channel: this.id, totalBytes }))
+  }
+
+  /** Wait until the link can take more bytes (or fails). */
+  drained(): Promise<void> {
+    return this.connection.drained()
+  }
+
+  /** The next frame for this channel, or a ChannelError of `kind` after `limitMs`. */
+  next(limitMs: number, kind: string): Promise<Frame> {
+    const frame = this.queue.shift()
+    if (frame) return Promise.resolve(frame)
+    if (this.failure) return Promise.reject(this.failure)
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => {
+          this.waiter = undefined
+          reject(new ChannelError(kind, `${kind.replace(/_/g, ' ')} after ${Math.round(limitMs)} ms`))
+        },
+        Math.max(0, limitMs),
+      )
+      this.waiter = { resolve, reject, timer }
+    })
+  }
+
+  /** Give up on the channel: tell the node, forget it locally. */
+  abandon(reason: string): void {
+    if (this.closed) return
+    this.closed = true
+    this.connection.forget(this.id)
+    if (this.connection.alive) {
+      this.connection.send(
+        encodeFrame({ type: FrameType.ERROR, channel: this.id, code: ErrorCode.INTERNAL, reason }),
+      )
+    }
+  }
+
+  /** The channel finished with CLOSE_ACK. */
+  finish(): void {
+    this.closed = true
+    this.connection.forget(this.id)
+  }
+
+  deliver(frame: Frame): void {
+    const waiter = this.waiter
+    if (waiter) {
+      this.waiter = undefined
+      clearTimeout(waiter.timer)
+      waiter.resolve(frame)
+    } else {
+      this.queue.push(frame)
+    }
+  }
+
+  fail(error: ChannelError): void {
+    if (this.failure) return
+    this.failure = error
+    const waiter = this.waiter
+    if (waiter) {
+      this.waiter = undefined
+      clearTimeout(waiter.timer)
+      waiter.reject(error)
+    }
+  }
+}
+
+/** One connection from a worker to a target, carrying many logical channels. */
+export class ClientConnection {
+  private readonly channels = new Map<number, ClientChannel>()
+  private readonly decoder: FrameDecoder
+  private nextChannel = 1
+  private drainWaiters: Array<() => void> = []
+  alive = true
+  failure: ChannelError | undefined
+
+  constructor(
+    private readonly link: Link,
+    maxPayload: number,
+    private readonly onGone: (connection: ClientConnection) => void,
+  ) {
+    this.decoder = new FrameDecoder(maxPayload)
+    link.onData((chunk) => this.receive(chunk))
+    link.onDrain(() => this.wakeDrainWaiters())
+    link.onClose((error) => {
+      const kind = error && /ECONNRESET|reset/i.test(error.message) ? 'connection_reset' : 'connection_closed'
+      this.die(
+        new ChannelError(
+          this.failure?.kind ?? kind,
+          this.failure?.message ?? `${kind.replace('_', ' ')} by ${link.remote}`,
+        ),
+      )
+    })
+  }
+
+  /** Channels currently open on this connection. */
+  get openChannels(): number {
+    return this.channels.size
+  }
+
+  /** Open a logical channel for `stream`; the node acknowledges it with ACK sequence 0. */
+  open(stream: number, trafficClass: TrafficClassName, resumeOffset: number): ClientChannel {
+    const id = this.nextChannel++
+    const channel = new ClientChannel(id, this)
+    this.channels.set(id, channel)
+    this.send(encodeFrame({ type: FrameType.OPEN, channel: id, stream, trafficClass, resumeOffset }))
+    return channel
+  }
+
+  send(bytes: Uint8Array): boolean {
+    if (!this.alive) return true
+    return this.link.send(bytes)
+  }
+
+  drained(): Promise<void> {
+    if (!this.alive) return Promise.resolve()
+    return new Promise((resolve) => this.drainWaiters.push(resolve))
+  }
+
+  forget(id: number): void {
+    this.channels.delete(id)
+  }
+
+  /** Close the connection in order (end of run). */
+  end(): void {
+    this.link.end()
+  }
+
+  destroy(): void {
+    this.link.destroy()
+  }
+
+  private receive(chunk: Buffer): void {
+    let frames: Frame[]
+    try {
+      frames = this.decoder.push(chunk)
+    } catch (error) {
+      this.failure = new ChannelError('protocol_error', (error as Error).message)
+      this.link.destroy()
+      return
+    }
+    for (const frame of frames) {
+      if (frame.type === FrameType.ERROR && frame.channel === 0) {
+        // The node refused the connection's input and is closing it.
+        this.failure = new ChannelError('protocol_error', `node error ${frame.code}: ${frame.reason}`)
+        continue
+      }
+      this.channels.get(frame.channel)?.deliver(frame)
+    }
+  }
+
+  private wakeDrainWaiters(): void {
+    const waiters = this.drainWaiters
+    this.drainWaiters = []
+    for (const wake of waiters) wake()
+  }
+
+  private die(error: ChannelError): void {
+    if (!this.alive) return
+    this.alive = false
+    this.failure = error
+    for (const channel of this.channels.values()) channel.fail(error)
+    this.wakeDrainWaiters()
+    this.onGone(this)
+  }
+}

@@ -1,0 +1,267 @@
+import { HARD_MAX_PAYLOAD } from '../protocol/frames.js'
+import { type Duration, parseDuration } from './duration.js'
+import type { ReportConfig } from './types.js'
+
+/** Something that can stand as a load target: a fabric node, a proxy, or anything with a url. */
+export interface TargetLike {
+  readonly url: string
+  readonly fingerprint?: string | undefined
+  stats?(): unknown
+  kill?(): Promise<void>
+}
+
+/** Configuration of one load run (the reference load tester's client flags, camelCased). */
+export interface LoadConfig {
+  /** Fabric nodes, proxies in front of them, or URLs ('tcp://127.0.0.1:4000', 'quic://…'). */
+  targets: Array<TargetLike | string>
+  /** Logical streams to run; default 100. */
+  streams?: number
+  /** Streams in flight at once, across all workers; default 16 (never more than streams). */
+  concurrency?: number
+  /** Payload bytes each bulk stream carries; default 64 KiB. */
+  bytesPerStream?: number
+  /** Payload bytes per DATA frame; default 16 KiB, at most 1 MiB. */
+  payloadSize?: number
+  /** Every Nth stream is control traffic; 0 (default) disables. */
+  controlEvery?: number
+  /** Payload bytes each control stream carries; default 4096. */
+  controlBytesPerStream?: number
+  /** Close each channel when its stream completes (default true); false keeps them open until the run ends. */
+  shortSessions?: boolean
+  /** Retry a failed stream on the next target; default true. */
+  poolFailover?: boolean
+  /** Give up on a connection attempt after this long; default 5 s. */
+  connectTimeout?: Duration
+  /** Bound on one whole stream attempt, connection set-up included; default 30 s. */
+  streamTimeout?: Duration
+  /** Bound on the wait for one ACK; default 5 s. */
+  ackTimeout?: Duration
+  /** Stop starting new streams after this long; with soak, keep starting them until then. */
+  duration?: Duration
+  /** Keep generating streams until duration expires (duration defaults to 1 m). */
+  soak?: boolean
+  /** Hard bound on the whole run; default 10 m. */
+  timeout?: Duration
+  /** DATA frames in flight per channel; default 1 (stop-and-wait). */
+  inflightFrames?: number
+  /** Worker threads the streams are spread over; default 1. */
+  workers?: number
+  /** Index of a target to kill during the run (an in-process node), with failAfter. */
+  failTarget?: number
+  /** Delay before killing failTarget; default 0. */
+  failAfter?: Duration
+  maxAckP95Ms?: number
+  maxAckP99Ms?: number
+  maxControlAckP95Ms?: number
+  maxSetupP95Ms?: number
+  maxSetupP99Ms?: number
+  minThroughputMbps?: number
+  minChannelChurnPerSec?: number
+  /** Fail the verdict when a target is not quic:// (non_quic_targets); default false. */
+  requireQuic?: boolean
+}
+
+/** A validated config: what the report records, plus what the runner needs beyond it. */
+export interface ResolvedConfig extends ReportConfig {
+  failTarget: number
+  failAfterMs: number
+  fingerprints: Array<string | undefined>
+}
+
+const KEYS = new Set([
+  'targets',
+  'streams',
+  'concurrency',
+  'bytesPerStream',
+  'payloadSize',
+  'controlEvery',
+  'controlBytesPerStream',
+  'shortSessions',
+  'poolFailover',
+  'connectTimeout',
+  'streamTimeout',
+  'ackTimeout',
+  'duration',
+  'soak',
+  'timeout',
+  'inflightFrames',
+  'workers',
+  'failTarget',
+  'failAfter',
+  'maxAckP95Ms',
+  'maxAckP99Ms',
+  'maxControlAckP95Ms',
+  'maxSetupP95Ms',
+  'maxSetupP99Ms',
+  'minThroughputMbps',
+  'minChannelChurnPerSec',
+  'requireQuic',
+])
+const THRESHOLDS = [
+  'maxAckP95Ms',
+  'maxAckP99Ms',
+  'maxControlAckP95Ms',
+  'maxSetupP95Ms',
+  'maxSetupP99Ms',
+  'minThroughputMbps',
+  'minChannelChurnPerSec',
+] as const
+const SCHEMES = ['tcp', 'quic']
+
+/** The error every invalid config rejects with. */
+export class ConfigError extends TypeError {
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    readonly rule: string,
+  ) {
+    super(`${field} must be ${rule}, got ${describe(value)}`)
+    this.name = 'ConfigError'
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`
+  if (typeof value === 'object' && value !== null) {
+    try {
+      return JSON.stringify(value)
+    } catch {
+      return Object.prototype.toString.call(value)
+    }
+  }
+  return String(value)
+}
+
+function integer(
+  config: Record<string, unknown>,
+  field: string,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  const value = config[field] ?? fallback
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+    const rule =
+      min === 1 && max === Number.MAX_SAFE_INTEGER
+        ? 'a positive integer'
+        : min === 0 && max === Number.MAX_SAFE_INTEGER
+          ? 'a non-negative integer'
+          : `an integer from ${min} to ${max}`
+    throw new ConfigError(field, value, rule)
+  }
+  return value as number
+}
+
+function boolean(config: Record<string, unknown>, field: string, fallback: boolean): boolean {
+  const value = config[field] ?? fallback
+  if (typeof value !== 'boolean') throw new ConfigError(field, value, 'a boolean')
+  return value
+}
+
+function duration(config: Record<string, unknown>, field: string, fallback: number, positive = true): number {
+  const raw = config[field]
+  if (raw === undefined) return fallback
+  const ms = parseDuration(raw)
+  if (ms === undefined || (positive && ms === 0)) {
+    throw new ConfigError(
+      field,
+      raw,
+      `a ${positive ? 'positive ' : ''}duration (milliseconds as a number, or a string such as '500ms', '2s', '1m')`,
+    )
+  }
+  return ms
+}
+
+/** Parse 'scheme://host:port' into its parts, or throw a ConfigError for the given field. */
+export function parseTargetUrl(url: string, field: string): { scheme: string; host: string; port: number } {
+  const match = /^([a-z]+):\/\/(\[[^\]]+\]|[^:/\s]+):(\d{1,5})\/?$/i.exec(url)
+  const scheme = match?.[1]?.toLowerCase()
+  const port = Number(match?.[3])
+  if (!match || !scheme || !SCHEMES.includes(scheme) || port < 1 || port > 65535) {
+    throw new ConfigError(
+      field,
+      url,
+      "a fabric node, a proxy, or a URL 'quic://host:port' or 'tcp://host:port'",
+    )
+  }
+  return { scheme, host: match[2]!.replace(/^\[|\]$/g, ''), port }
+}
+
+/** Validate a LoadConfig and fill in defaults; throws one ConfigError naming the first bad field. */
+export function resolveConfig(input: LoadConfig): ResolvedConfig {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new ConfigError('config', input, 'an object')
+  }
+  const config = input as unknown as Record<string, unknown>
+  for (const key of Object.keys(config)) {
+    if (!KEYS.has(key)) throw new ConfigError(key, config[key], 'a known config key (unknown key)')
+  }
+  const rawTargets = config.targets
+  if (!Array.isArray(rawTargets) || rawTargets.length === 0) {
+    throw new ConfigError('targets', rawTargets, 'a non-empty array of fabric nodes, proxies or URLs')
+  }
+  const targets: string[] = []
+  const fingerprints: Array<string | undefined> = []
+  rawTargets.forEach((target, index) => {
+    const field = `targets[${index}]`
+    const url = typeof target === 'string' ? target : (target as TargetLike | null)?.url
+    if (typeof url !== 'string') {
+      throw new ConfigError(
+        field,
+        target,
+        "a fabric node, a proxy, or a URL 'quic://host:port' or 'tcp://host:port'",
+      )
+    }
+    parseTargetUrl(url, field)
+    targets.push(url)
+    fingerprints.push(typeof target === 'string' ? undefined : (target as TargetLike).fingerprint)
+  })
+  const soak = boolean(config, 'soak', false)
+  const streams = integer(config, 'streams', 100, 1)
+  const payloadSize = integer(config, 'payloadSize', 16 * 1024, 1, HARD_MAX_PAYLOAD)
+  const durationMs = duration(config, 'duration', soak ? 60_000 : 0, false)
+  const resolved: ResolvedConfig = {
+    targets,
+    streams,
+    concurrency: Math.min(integer(config, 'concurrency', 16, 1), soak ? Number.MAX_SAFE_INTEGER : streams),
+    bytesPerStream: integer(config, 'bytesPerStream', 64 * 1024, 1),
+    payloadSize,
+    controlEvery: integer(config, 'controlEvery', 0, 0),
+    controlBytesPerStream: integer(config, 'controlBytesPerStream', 4096, 1),
+    shortSessions: boolean(config, 'shortSessions', true),
+    poolFailover: boolean(config, 'poolFailover', true),
+    connectTimeoutMs: duration(config, 'connectTimeout', 5000),
+    streamTimeoutMs: duration(config, 'streamTimeout', 30_000),
+    ackTimeoutMs: duration(config, 'ackTimeout', 5000),
+    durationMs,
+    soak,
+    timeoutMs: duration(config, 'timeout', 600_000),
+    inflightFrames: integer(config, 'inflightFrames', 1, 1, 1024),
+    workers: integer(config, 'workers', 1, 1, 64),
+    failTarget: integer(config, 'failTarget', -1, -1, targets.length - 1),
+    failAfterMs: duration(config, 'failAfter', 0, false),
+    fingerprints,
+    requireQuic: boolean(config, 'requireQuic', false),
+  }
+  if (soak && durationMs === 0)
+    throw new ConfigError('duration', config.duration, 'a positive duration when soak is on')
+  if (
+    resolved.failTarget >= 0 &&
+    typeof (rawTargets[resolved.failTarget] as TargetLike).kill !== 'function'
+  ) {
+    throw new ConfigError(
+      'failTarget',
+      resolved.failTarget,
+      'the index of a target that is an in-process node (it has kill())',
+    )
+  }
+  for (const field of THRESHOLDS) {
+    const value = config[field]
+    if (value === undefined) continue
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new ConfigError(field, value, 'a non-negative number (0 disables the check)')
+    }
+    resolved[field] = value
+  }
+  return resolved
+}

@@ -1,0 +1,161 @@
+import { LatencyHistogram } from '../metrics/histogram.js'
+import type { WorkerPartial } from './collector.js'
+import type { ResolvedConfig } from './config.js'
+import type { LoadReport, ReportConfig, TargetStats } from './types.js'
+
+export const SCHEMA_VERSION = 'quicksand.load-report/1'
+
+const COUNTERS = [
+  'totalStreams',
+  'successfulStreams',
+  'failedStreams',
+  'bytesSent',
+  'framesSent',
+  'acksReceived',
+  'abandonedFrames',
+  'ackMismatchedStreams',
+  'ackIntegrityErrors',
+  'failoverEvents',
+  'channelOpens',
+  'channelCloses',
+  'channelLeaks',
+  'controlStreams',
+  'bulkStreams',
+] as const
+
+function ms(value: number): number {
+  return Math.round(value * 1000) / 1000
+}
+
+function merged(encoded: string[]): LatencyHistogram {
+  const total = new LatencyHistogram()
+  for (const one of encoded) total.merge(LatencyHistogram.decode(one))
+  return total
+}
+
+function addInto(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [key, value] of Object.entries(from)) into[key] = (into[key] ?? 0) + value
+}
+
+/** The config as a report records it: no runner-only fields. */
+function reportConfig(config: ResolvedConfig): ReportConfig {
+  const { failTarget: _f, failAfterMs: _a, fingerprints: _p, ...rest } = config
+  return rest
+}
+
+/**
+ * Merge the workers' tallies into a report (verdict still 'pass' with no reasons: the verdict
+ * stage fills those). `nodeChannelsActive` holds, per target URL, the channels an in-process
+ * node still had open at the end — the node's side of the leak count.
+ */
+export function buildReport(
+  config: ResolvedConfig,
+  partials: WorkerPartial[],
+  startedAt: Date,
+  finishedAt: Date,
+  nodeChannelsActive: Record<string, number>,
+): LoadReport {
+  const totals = Object.fromEntries(COUNTERS.map((key) => [key, 0])) as Record<
+    (typeof COUNTERS)[number],
+    number
+  >
+  const errors: Record<string, number> = {}
+  for (const partial of partials) {
+    for (const key of COUNTERS) totals[key] += partial[key]
+    addInto(errors, partial.errors)
+  }
+  const loadStart = Math.min(...partials.map((p) => p.startedAt), finishedAt.getTime())
+  const loadEnd = Math.max(...partials.map((p) => p.finishedAt), loadStart)
+  const seconds = Math.max((loadEnd - loadStart) / 1000, 1e-6)
+  const histogram = (key: keyof WorkerPartial['histograms']) => merged(partials.map((p) => p.histograms[key]))
+  const ack = histogram('ack')
+  const setup = histogram('setup')
+
+  const targetStats: Record<string, TargetStats> = {}
+  const targetBytes: Record<string, number> = {}
+  const targetStreams: Record<string, number> = {}
+  const active: Record<string, number> = {}
+  const maxActive: Record<string, number> = {}
+  let nodeLeaks = 0
+  for (const url of config.targets) {
+    const parts = partials.map((p) => p.targets[url]).filter((t) => t !== undefined)
+    const sum = (
+      key:
+        | 'streams'
+        | 'failedStreams'
+        | 'bytes'
+        | 'frames'
+        | 'acks'
+        | 'channelOpens'
+        | 'channelCloses'
+        | 'errors',
+    ) => parts.reduce((n, t) => n + t[key], 0)
+    const targetAck = merged(parts.map((t) => t.ack))
+    const stats: TargetStats = {
+      streams: sum('streams'),
+      failedStreams: sum('failedStreams'),
+      bytes: sum('bytes'),
+      frames: sum('frames'),
+      acks: sum('acks'),
+      channelOpens: sum('channelOpens'),
+      channelCloses: sum('channelCloses'),
+      ackP50Ms: ms(targetAck.percentileMs(50)),
+      ackP95Ms: ms(targetAck.percentileMs(95)),
+      maxAckMs: ms(targetAck.maxMs),
+      setupP95Ms: ms(merged(parts.map((t) => t.setup)).percentileMs(95)),
+      errors: sum('errors'),
+    }
+    const onNode = nodeChannelsActive[url]
+    if (onNode !== undefined) {
+      stats.nodeChannelsActive = onNode
+      nodeLeaks += onNode
+    }
+    targetStats[url] = stats
+    targetBytes[url] = stats.bytes
+    targetStreams[url] = stats.streams
+    for (const p of partials) {
+      const left = p.route.active[url]
+      if (left) active[url] = (active[url] ?? 0) + left
+      maxActive[url] = (maxActive[url] ?? 0) + (p.route.maxActive[url] ?? 0)
+    }
+  }
+  const acquiredTotal = partials.reduce((n, p) => n + p.route.acquired, 0)
+  const releasedTotal = partials.reduce((n, p) => n + p.route.released, 0)
+  const sample = <T>(lists: T[][]) => lists.flat().slice(0, 25)
+
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    config: reportConfig(config),
+    ...totals,
+    channelLeaks: totals.channelLeaks + nodeLeaks,
+    channelChurnPerSec: Math.round((totals.channelOpens / seconds) * 10) / 10,
+    throughputBps: Math.round((totals.bytesSent * 8) / seconds),
+    setupLatencyP50Ms: ms(setup.percentileMs(50)),
+    setupLatencyP95Ms: ms(setup.percentileMs(95)),
+    setupLatencyP99Ms: ms(setup.percentileMs(99)),
+    ackP50Ms: ms(ack.percentileMs(50)),
+    ackP95Ms: ms(ack.percentileMs(95)),
+    ackP99Ms: ms(ack.percentileMs(99)),
+    controlAckP95Ms: ms(histogram('controlAck').percentileMs(95)),
+    bulkAckP95Ms: ms(histogram('bulkAck').percentileMs(95)),
+    streamDurationP95Ms: ms(histogram('streamDuration').percentileMs(95)),
+    errors,
+    targetBytes,
+    targetStreams,
+    targetStats,
+    routePressure: {
+      acquiredTotal,
+      releasedTotal,
+      activeTotal: acquiredTotal - releasedTotal,
+      active,
+      maxActiveTotal: partials.reduce((n, p) => n + p.route.maxActiveTotal, 0),
+      maxActive,
+    },
+    streamSamples: sample(partials.map((p) => p.streamSamples)),
+    errorSamples: sample(partials.map((p) => p.errorSamples)),
+    verdict: 'pass',
+    verdictReasons: [],
+  }
+}

@@ -1,0 +1,132 @@
+import { FrameType, type TrafficClassName } from '../protocol/frames.js'
+import { checksum, foldChecksum, streamPayload } from '../protocol/payload.js'
+import { ChannelError, type ClientChannel } from './client-connection.js'
+import type { Collector } from './collector.js'
+
+/** What one attempt of a logical stream needs to know. */
+export interface AttemptPlan {
+  stream: number
+  trafficClass: TrafficClassName
+  target: string
+  /** Offset of the first byte this attempt sends (bytes acknowledged by earlier attempts). */
+  offset: number
+  totalBytes: number
+  payloadSize: number
+  inflightFrames: number
+  ackTimeoutMs: number
+  /** performance.now() after which the attempt gives up (streamTimeout or the run's timeout). */
+  deadline: number
+  deadlineKind: string
+  /** performance.now() when the attempt began; channel setup is timed from here. */
+  begun: number
+}
+
+/** How far an attempt got. */
+export interface AttemptProgress {
+  /** Offset after the last acknowledged byte. */
+  offset: number
+  /** Channel setup time of the latest attempt (connection included when one was made). */
+  setupMs?: number
+  /** Set when the channel is done sending and waits only for its close (shortSessions off). */
+  pendingClose?: () => Promise<void>
+}
+
+interface InFlight {
+  sequence: number
+  length: number
+  checksum: number
+  sentAt: number
+}
+
+/** Wait for the channel's next frame within both the ACK timeout and the attempt's deadline. */
+function nextFrame(channel: ClientChannel, plan: AttemptPlan) {
+  const remaining = plan.deadline - performance.now()
+  if (remaining <= plan.ackTimeoutMs) return channel.next(remaining, plan.deadlineKind)
+  return channel.next(plan.ackTimeoutMs, 'ack_timeout')
+}
+
+/**
+ * Run one attempt on an open channel: wait for the OPEN's ACK, send DATA frames keeping up to
+ * inflightFrames unacknowledged, check every ACK's checksum, then CLOSE and check the node's
+ * whole-channel byte count and checksum. Progress is updated as ACKs arrive, so a failed attempt
+ * tells failover where to resume.
+ */
+export async function runAttempt(
+  channel: ClientChannel,
+  plan: AttemptPlan,
+  collector: Collector,
+  progress: AttemptProgress,
+  closeNow: boolean,
+): Promise<void> {
+  const target = collector.target(plan.target)
+  const bulk = plan.trafficClass === 'bulk'
+  const inflight: InFlight[] = []
+  let sequence = 0
+  let sendOffset = plan.offset
+  let sentBytes = 0
+  let sentChecksum = 0
+  try {
+    const opened = await nextFrame(channel, plan)
+    if (opened.type !== FrameType.ACK || opened.sequence !== 0) {
+      throw new ChannelError('protocol_error', `expected the OPEN's ACK, got frame type ${opened.type}`)
+    }
+    progress.setupMs = performance.now() - plan.begun
+    collector.setup.recordMs(progress.setupMs)
+    target.setup.recordMs(progress.setupMs)
+    while (progress.offset < plan.totalBytes) {
+      while (inflight.length < plan.inflightFrames && sendOffset < plan.totalBytes) {
+        const length = Math.min(plan.payloadSize, plan.totalBytes - sendOffset)
+        const payload = streamPayload(plan.stream, sendOffset, length)
+        sequence++
+        const sum = checksum(payload)
+        sentChecksum = foldChecksum(sentChecksum, sum)
+        inflight.push({ sequence, length, checksum: sum, sentAt: performance.now() })
+        sendOffset += length
+        sentBytes += length
+        collector.framesSent++
+        target.frames++
+        if (!channel.sendData(sequence, payload)) await channel.drained()
+      }
+      const ack = await nextFrame(channel, plan)
+      const head = inflight[0]
+      if (ack.type !== FrameType.ACK || !head || ack.sequence !== head.sequence) {
+        throw new ChannelError(
+          'protocol_error',
+          `expected ACK ${head?.sequence}, got ${ack.type === FrameType.ACK ? `ACK ${ack.sequence}` : `frame type ${ack.type}`}`,
+        )
+      }
+      inflight.shift()
+      collector.recordAck(plan.target, bulk, performance.now() - head.sentAt)
+      if (ack.checksum !== head.checksum) collector.ackIntegrityErrors++
+      progress.offset += head.length
+      collector.bytesSent += head.length
+      target.bytes += head.length
+    }
+  } catch (error) {
+    collector.abandonedFrames += inflight.length
+    channel.abandon(error instanceof ChannelError ? error.kind : 'error')
+    collector.channelCloses++
+    target.channelCloses++
+    throw error
+  }
+  const close = async () => {
+    try {
+      channel.sendClose(sentBytes)
+      const closeAck = await nextFrame(channel, { ...plan, deadline: Number.POSITIVE_INFINITY })
+      if (closeAck.type !== FrameType.CLOSE_ACK) {
+        throw new ChannelError('protocol_error', `expected CLOSE_ACK, got frame type ${closeAck.type}`)
+      }
+      if (closeAck.totalBytes !== sentBytes || closeAck.checksum !== sentChecksum)
+        collector.ackMismatchedStreams++
+      channel.finish()
+    } catch (error) {
+      channel.abandon(error instanceof ChannelError ? error.kind : 'error')
+      throw error
+    } finally {
+      collector.channelCloses++
+      target.channelCloses++
+    }
+  }
+  if (closeNow) await close()
+  else progress.pendingClose = close
+}

@@ -1,0 +1,242 @@
+import type { TrafficClassName } from '../protocol/frames.js'
+import { transportFor } from '../transport/index.js'
+import type { Transport, TransportKind } from '../transport/types.js'
+import { ChannelError, ClientConnection } from './client-connection.js'
+import { Collector, type WorkerPartial } from './collector.js'
+import { parseTargetUrl, type ResolvedConfig } from './config.js'
+import { type AttemptProgress, runAttempt } from './stream-attempt.js'
+
+/** One worker's share of a run. */
+export interface WorkerTask {
+  config: ResolvedConfig
+  /** This worker's index and the number of workers: it runs streams index, index + workers, … */
+  index: number
+  workers: number
+  /** Streams this worker keeps in flight at once. */
+  concurrency: number
+  /** Epoch ms when the run started; duration and timeout count from here. */
+  runStartedAt: number
+}
+
+interface Target {
+  url: string
+  host: string
+  port: number
+  kind: TransportKind
+  fingerprint: string | undefined
+  connection: ClientConnection | undefined
+  connecting: Promise<ClientConnection> | undefined
+}
+
+function errorKind(error: unknown): string {
+  if (error instanceof ChannelError) return error.kind
+  const code = (error as { code?: string }).code
+  if (code === 'ECONNREFUSED') return 'connect_refused'
+  if (code === 'ETIMEDOUT') return 'connect_timeout'
+  if (code === 'ECONNRESET') return 'connection_reset'
+  return code ? code.toLowerCase() : 'error'
+}
+
+/** Runs a worker's streams over one connection per target, with failover between targets. */
+export class StreamRunner {
+  private readonly collector: Collector
+  private readonly targets: Target[]
+  private readonly transports = new Map<TransportKind, Transport>()
+  private readonly pendingCloses: Array<() => Promise<void>> = []
+  private readonly runDeadline: number
+  private readonly startDeadline: number
+  private nextIndex: number
+
+  constructor(private readonly task: WorkerTask) {
+    const { config } = task
+    this.collector = new Collector(config.targets)
+    this.targets = config.targets.map((url, i) => {
+      const { scheme, host, port } = parseTargetUrl(url, `targets[${i}]`)
+      return {
+        url,
+        host,
+        port,
+        kind: scheme as TransportKind,
+        fingerprint: config.fingerprints[i],
+        connection: undefined,
+        connecting: undefined,
+      }
+    })
+    // Deadlines on this thread's performance clock, from the run's wall-clock start.
+    const elapsed = Date.now() - task.runStartedAt
+    const start = performance.now() - elapsed
+    this.runDeadline = start + config.timeoutMs
+    // Duration counts from when this worker is ready to send, so thread start-up does not eat it.
+    this.startDeadline = config.durationMs > 0 ? performance.now() + config.durationMs : Number.POSITIVE_INFINITY
+    this.nextIndex = task.index
+  }
+
+  /** Run every stream of this worker's share, close what is left open, and return the tally. */
+  async run(): Promise<WorkerPartial> {
+    for (const target of this.targets) {
+      if (!this.transports.has(target.kind)) this.transports.set(target.kind, await transportFor(target.kind))
+    }
+    const lanes = Array.from({ length: this.task.concurrency }, () => this.lane())
+    await Promise.all(lanes)
+    for (const close of this.pendingCloses.splice(0)) await close().catch(() => undefined)
+    let open = 0
+    for (const target of this.targets) {
+      const connection = target.connection
+      if (!connection) continue
+      open += connection.openChannels
+      connection.end()
+    }
+    await this.closeTransports()
+    return this.collector.toPartial(open)
+  }
+
+  private async closeTransports(): Promise<void> {
+    for (const transport of this.transports.values()) await transport.close?.()
+  }
+
+  /** One concurrency slot: take the next stream id, run it, repeat until none are left. */
+  private async lane(): Promise<void> {
+    const { config, workers } = this.task
+    for (;;) {
+      const stream = this.nextIndex
+      const now = performance.now()
+      if (now >= this.startDeadline || now >= this.runDeadline) return
+      if (!config.soak && stream >= config.streams) return
+      this.nextIndex += workers
+      await this.runStream(stream)
+    }
+  }
+
+  private async runStream(stream: number): Promise<void> {
+    const { config } = this.task
+    const control = config.controlEvery > 0 && (stream + 1) % config.controlEvery === 0
+    const trafficClass: TrafficClassName = control ? 'control' : 'bulk'
+    const totalBytes = control ? config.controlBytesPerStream : config.bytesPerStream
+    const attempts = config.poolFailover ? this.targets.length : 1
+    const started = performance.now()
+    const progress: AttemptProgress = { offset: 0 }
+    let lastError: unknown
+    let target = this.targets[stream % this.targets.length]!
+    let setupMs = 0
+    let tries = 0
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      target = this.targets[(stream + attempt) % this.targets.length]!
+      if (attempt > 0) this.collector.failoverEvents++
+      tries++
+      try {
+        setupMs = await this.attempt(stream, trafficClass, totalBytes, target, progress)
+        lastError = undefined
+        break
+      } catch (error) {
+        lastError = error
+        const kind = errorKind(error)
+        this.collector.recordError(target.url, kind)
+        this.collector.target(target.url).failedStreams++
+        if (kind === 'run_timeout' || performance.now() >= this.runDeadline) break
+      }
+    }
+    this.collector.recordStream({
+      stream,
+      target: target.url,
+      class: trafficClass,
+      ok: lastError === undefined,
+      bytes: progress.offset,
+      frames: Math.ceil(progress.offset / config.payloadSize),
+      attempts: tries,
+      setupMs: round3(setupMs),
+      durationMs: round3(performance.now() - started),
+      ...(lastError === undefined
+        ? {}
+        : { error: `${errorKind(lastError)}: ${(lastError as Error).message}` }),
+    })
+  }
+
+  /** One attempt on one target; returns the channel setup time in ms. */
+  private async attempt(
+    stream: number,
+    trafficClass: TrafficClassName,
+    totalBytes: number,
+    target: Target,
+    progress: AttemptProgress,
+  ): Promise<number> {
+    const { config } = this.task
+    const collector = this.collector
+    const begun = performance.now()
+    const streamDeadline = begun + config.streamTimeoutMs
+    const deadline = Math.min(streamDeadline, this.runDeadline)
+    const deadlineKind = streamDeadline <= this.runDeadline ? 'stream_timeout' : 'run_timeout'
+    collector.acquire(target.url)
+    try {
+      const connection = await this.connection(target, deadline, deadlineKind)
+      const channel = connection.open(stream, trafficClass, progress.offset)
+      collector.channelOpens++
+      collector.target(target.url).channelOpens++
+      const plan = {
+        stream,
+        trafficClass,
+        target: target.url,
+        offset: progress.offset,
+        totalBytes,
+        payloadSize: config.payloadSize,
+        inflightFrames: config.inflightFrames,
+        ackTimeoutMs: config.ackTimeoutMs,
+        deadline,
+        deadlineKind,
+        begun,
+      }
+      await runAttempt(channel, plan, collector, progress, config.shortSessions)
+      if (progress.pendingClose) this.pendingCloses.push(progress.pendingClose)
+      progress.pendingClose = undefined
+      return progress.setupMs ?? 0
+    } finally {
+      collector.release(target.url)
+    }
+  }
+
+  /** The worker's connection to a target, made (once, shared by concurrent streams) when missing. */
+  private async connection(
+    target: Target,
+    deadline: number,
+    deadlineKind: string,
+  ): Promise<ClientConnection> {
+    if (target.connection?.alive) return target.connection
+    if (!target.connecting) {
+      const transport = this.transports.get(target.kind)!
+      const timeoutMs = Math.max(1, Math.min(this.task.config.connectTimeoutMs, deadline - performance.now()))
+      target.connecting = transport
+        .connect({
+          host: target.host,
+          port: target.port,
+          timeoutMs,
+          ...(target.fingerprint ? { fingerprint: target.fingerprint } : {}),
+        })
+        .then((link) => {
+          const connection = new ClientConnection(link, this.task.config.payloadSize, (gone) => {
+            if (target.connection === gone) target.connection = undefined
+          })
+          target.connection = connection
+          return connection
+        })
+        .finally(() => {
+          target.connecting = undefined
+        })
+    }
+    const remaining = deadline - performance.now()
+    let timer: NodeJS.Timeout | undefined
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ChannelError(deadlineKind, `${deadlineKind.replace('_', ' ')} while connecting`)),
+        Math.max(0, remaining),
+      )
+    })
+    try {
+      return await Promise.race([target.connecting, limit])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+}
+
+function round3(ms: number): number {
+  return Math.round(ms * 1000) / 1000
+}

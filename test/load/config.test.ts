@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, resolveConfig } from '../../src/load/config.js'
+import { parseDuration } from '../../src/load/duration.js'
+
+const targets = ['tcp://127.0.0.1:4000']
+
+describe('load config', () => {
+  it('fills documented defaults', () => {
+    const config = resolveConfig({ targets })
+    expect(config).toMatchObject({
+      streams: 100,
+      concurrency: 16,
+      bytesPerStream: 65536,
+      payloadSize: 16384,
+      controlEvery: 0,
+      controlBytesPerStream: 4096,
+      shortSessions: true,
+      poolFailover: true,
+      connectTimeoutMs: 5000,
+      streamTimeoutMs: 30000,
+      ackTimeoutMs: 5000,
+      durationMs: 0,
+      soak: false,
+      timeoutMs: 600000,
+      inflightFrames: 1,
+      workers: 1,
+      requireQuic: false,
+    })
+    expect(config.maxAckP95Ms).toBeUndefined()
+  })
+
+  it('caps concurrency at the stream count and takes node-like objects as targets', () => {
+    const node = { url: 'quic://[::1]:5000', fingerprint: 'ab' }
+    const config = resolveConfig({ targets: [node, 'tcp://localhost:1'], streams: 4, concurrency: 64 })
+    expect(config.concurrency).toBe(4)
+    expect(config.targets).toEqual(['quic://[::1]:5000', 'tcp://localhost:1'])
+    expect(config.fingerprints).toEqual(['ab', undefined])
+  })
+
+  it.each([
+    [{ streams: -3 }, 'streams must be a positive integer, got -3'],
+    [{ streams: 1.5 }, 'streams must be a positive integer, got 1.5'],
+    [{ concurrency: 0 }, 'concurrency must be a positive integer, got 0'],
+    [{ payloadSize: 2 * 1024 * 1024 }, 'payloadSize must be an integer from 1 to 1048576, got 2097152'],
+    [{ inflightFrames: 0 }, 'inflightFrames must be an integer from 1 to 1024, got 0'],
+    [
+      { ackTimeout: '2 parsecs' },
+      "ackTimeout must be a positive duration (milliseconds as a number, or a string such as '500ms', '2s', '1m'), got '2 parsecs'",
+    ],
+    [{ poolFailover: 'yes' }, "poolFailover must be a boolean, got 'yes'"],
+    [{ maxAckP95Ms: -1 }, 'maxAckP95Ms must be a non-negative number (0 disables the check), got -1'],
+    [{ stream: 3 }, 'stream must be a known config key (unknown key), got 3'],
+    [{ targets: [] }, 'targets must be a non-empty array of fabric nodes, proxies or URLs, got []'],
+    [
+      { targets: ['http://127.0.0.1:80'] },
+      "targets[0] must be a fabric node, a proxy, or a URL 'quic://host:port' or 'tcp://host:port', got 'http://127.0.0.1:80'",
+    ],
+    [{ soak: true, duration: 0 }, 'duration must be a positive duration when soak is on, got 0'],
+    [
+      { failTarget: 0 },
+      'failTarget must be the index of a target that is an in-process node (it has kill()), got 0',
+    ],
+  ])('rejects %o with one clear error', (patch, message) => {
+    const attempt = () => resolveConfig({ targets, ...patch } as never)
+    expect(attempt).toThrow(ConfigError)
+    expect(attempt).toThrow(message)
+  })
+
+  it('accepts fractional thresholds and soak with a default minute', () => {
+    expect(resolveConfig({ targets, maxAckP95Ms: 0.5 }).maxAckP95Ms).toBe(0.5)
+    expect(resolveConfig({ targets, soak: true }).durationMs).toBe(60_000)
+  })
+
+  it('parses durations', () => {
+    expect(parseDuration(250)).toBe(250)
+    expect(parseDuration('500ms')).toBe(500)
+    expect(parseDuration('2s')).toBe(2000)
+    expect(parseDuration('1.5s')).toBe(1500)
+    expect(parseDuration('1m')).toBe(60_000)
+    expect(parseDuration('250us')).toBe(0.25)
+    expect(parseDuration('-1s')).toBeUndefined()
+    expect(parseDuration(Number.NaN)).toBeUndefined()
+  })
+})
