@@ -1,0 +1,58 @@
+import type { Random } from './random.js'
+import type { ConnectionEnd, Direction, Impairment, ProxyProtocol } from './types.js'
+
+/** A marker travelling with the bytes, so it keeps its place behind data still held by a stage. */
+export type Signal =
+  /** The source half-closed its side (FIN): end the destination once everything before it is out. */
+  | { signal: 'fin' }
+  /** An impairment ends the connection once everything before it is out. */
+  | { signal: 'terminate'; end: ConnectionEnd }
+
+/** What flows through a direction: bytes (a TCP chunk or one UDP datagram) or a signal. */
+export type Item = Buffer | Signal
+
+/** One way of a connection: client -> target is upstream. */
+export type Way = 'upstream' | 'downstream'
+
+/** UDP event counters a stage may bump. */
+export type PacketCounter = 'packetsDropped' | 'packetsDuplicated' | 'packetsReordered' | 'packetsCorrupted'
+
+/** What a stage may do besides holding items. */
+export interface StageContext {
+  readonly protocol: ProxyProtocol
+  readonly way: Way
+  /** Seeded for this connection, way and impairment. */
+  readonly random: Random
+  /** Hand an item to the next stage (or the destination). */
+  emit(item: Item): void
+  /** An item leaves without being forwarded (swallowed or dropped). */
+  discard(item: Item): void
+  /** End the connection now, bypassing queued data ('reset' sends RST). */
+  terminate(end: ConnectionEnd, how: 'close' | 'reset'): void
+  count(counter: PacketCounter): void
+  /** State shared by every connection of the proxy for this impairment and way (scope: 'proxy'). */
+  shared<T>(create: () => T): T
+}
+
+/** One impairment acting on one way of one connection. */
+export interface Stage {
+  write(item: Item): void
+  /** Stop timers and hand back everything held, oldest first; called when the impairment is removed or the connection ends. */
+  release(): Item[]
+}
+
+/** What every impairment module provides: its rules and, for per-way impairments, a stage. */
+export interface ImpairmentModule<P extends Impairment = Impairment> {
+  readonly kind: P['kind']
+  readonly protocols: readonly ProxyProtocol[]
+  /** Default direction; null for impairments that act on the connection as a whole (outage, predial). */
+  readonly defaultDirection: Direction | null
+  /** Check fields and fill defaults (durations become ms); throws ImpairmentError naming the field. */
+  normalize(input: P, protocol: ProxyProtocol): P
+  stage?(params: P, context: StageContext): Stage
+}
+
+/** Size of an item in bytes (signals weigh nothing). */
+export function itemBytes(item: Item): number {
+  return Buffer.isBuffer(item) ? item.length : 0
+}

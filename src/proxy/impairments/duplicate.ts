@@ -1,0 +1,25 @@
+import type { ImpairmentModule } from '../impairment.js'
+import type { DuplicateImpairment } from '../types.js'
+import { fraction } from './params.js'
+
+/** Send a fraction of datagrams twice. */
+export const duplicate: ImpairmentModule<DuplicateImpairment> = {
+  kind: 'duplicate',
+  protocols: ['udp'],
+  defaultDirection: 'downstream',
+  normalize(input) {
+    return { ...input, rate: fraction('duplicate.rate', input.rate) }
+  },
+  stage(params, context) {
+    return {
+      write(item) {
+        context.emit(item)
+        if (Buffer.isBuffer(item) && context.random() < params.rate) {
+          context.count('packetsDuplicated')
+          context.emit(item)
+        }
+      },
+      release: () => [],
+    }
+  },
+}

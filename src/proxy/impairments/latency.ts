@@ -1,0 +1,49 @@
+import type { ImpairmentModule } from '../impairment.js'
+import { normal } from '../random.js'
+import { TimedQueue } from '../timed-queue.js'
+import type { LatencyImpairment } from '../types.js'
+import { duration, oneOf } from './params.js'
+
+/** Pareto shape: a heavy tail with a finite mean (1.5 x scale). */
+const PARETO_ALPHA = 3
+
+/** Delay each chunk or datagram by ms plus jitter, keeping order (a later item never overtakes). */
+export const latency: ImpairmentModule<LatencyImpairment> = {
+  kind: 'latency',
+  protocols: ['tcp', 'udp'],
+  defaultDirection: 'downstream',
+  normalize(input) {
+    return {
+      ...input,
+      ms: duration('latency.ms', input.ms),
+      jitterMs: duration('latency.jitterMs', input.jitterMs, 0),
+      distribution: oneOf(
+        'latency.distribution',
+        input.distribution,
+        ['uniform', 'normal', 'pareto'],
+        'uniform',
+      ),
+    }
+  },
+  stage(params, context) {
+    const base = params.ms as number
+    const jitter = params.jitterMs as number
+    const random = context.random
+    const delay = (): number => {
+      if (jitter === 0) return base
+      let d: number
+      if (params.distribution === 'normal') d = base + normal(random) * jitter
+      else if (params.distribution === 'pareto')
+        d = base + jitter * ((1 - random()) ** (-1 / PARETO_ALPHA) - 1)
+      else d = base + (random() * 2 - 1) * jitter
+      return Math.max(d, 0)
+    }
+    const queue = new TimedQueue(context.emit)
+    return {
+      write(item) {
+        queue.push(item, performance.now() + delay())
+      },
+      release: () => queue.release(),
+    }
+  },
+}

@@ -1,0 +1,46 @@
+import { ImpairmentError } from '../errors.js'
+import type { ImpairmentModule } from '../impairment.js'
+import { TimedQueue } from '../timed-queue.js'
+import type { SlicerImpairment } from '../types.js'
+import { integer } from './params.js'
+
+/** Cut chunks into pieces of averageSize +/- sizeVariation bytes sent delayUs apart, as toxiproxy's slicer. */
+export const slicer: ImpairmentModule<SlicerImpairment> = {
+  kind: 'slicer',
+  protocols: ['tcp'],
+  defaultDirection: 'downstream',
+  normalize(input) {
+    const averageSize = integer('slicer.averageSize', input.averageSize, 1)
+    const sizeVariation = integer('slicer.sizeVariation', input.sizeVariation, 0, 0)
+    if (sizeVariation >= averageSize) {
+      throw new ImpairmentError(
+        'slicer.sizeVariation',
+        sizeVariation,
+        `less than averageSize (${averageSize})`,
+      )
+    }
+    return { ...input, averageSize, sizeVariation, delayUs: integer('slicer.delayUs', input.delayUs, 0, 0) }
+  },
+  stage(params, context) {
+    const queue = new TimedQueue(context.emit)
+    const delayMs = (params.delayUs as number) / 1000
+    const variation = params.sizeVariation as number
+    return {
+      write(item) {
+        let at = Math.max(performance.now(), queue.tail)
+        if (!Buffer.isBuffer(item)) {
+          queue.push(item, at)
+          return
+        }
+        let offset = 0
+        while (offset < item.length) {
+          const size = params.averageSize + Math.round((context.random() * 2 - 1) * variation)
+          queue.push(item.subarray(offset, offset + size), at)
+          offset += size
+          at += delayMs
+        }
+      },
+      release: () => queue.release(),
+    }
+  },
+}

@@ -1,0 +1,7 @@
+export { parseDuration } from './duration.js'
+export { ImpairmentError } from './errors.js'
+export type { ProxyFixture, ProxyFixtureOptions } from './fixture.js'
+export { createProxyFixture, seedFromName } from './fixture.js'
+export { createProxy } from './proxy.js'
+export { DEFAULT_SEED } from './random.js'
+export type * from './types.js'

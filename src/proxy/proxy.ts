@@ -1,0 +1,171 @@
+import { parseDuration } from './duration.js'
+import type { Engine, EngineContext } from './engine.js'
+import { ImpairmentError } from './errors.js'
+import { type ActiveImpairment, ImpairmentSet } from './impairment-set.js'
+import { integer } from './impairments/params.js'
+import { DEFAULT_SEED } from './random.js'
+import {
+  MAX_SCHEDULE_STEPS,
+  parseFlap,
+  parseTimeline,
+  runSchedule,
+  type ScheduledAction,
+} from './schedule.js'
+import { ProxyCounters } from './stats.js'
+import { joinHostPort, resolveListen, resolveTarget } from './target.js'
+import { startTcpEngine } from './tcp-proxy.js'
+import type {
+  FlapOptions,
+  Impairment,
+  ImpairmentHandle,
+  ImpairmentProxy,
+  ProxyOptions,
+  ProxyProtocol,
+  ProxyStats,
+  ProxyTarget,
+  ScheduleHandle,
+  TimelineStep,
+} from './types.js'
+import { startUdpEngine } from './udp-proxy.js'
+
+/** Forwards impairment changes to the engine once it runs; before that the list is only recorded. */
+class EngineRelay {
+  engine: Engine | undefined
+  added(entry: ActiveImpairment) {
+    this.engine?.added(entry)
+  }
+  removed(entry: ActiveImpairment) {
+    this.engine?.removed(entry)
+  }
+  replaced(previous: ActiveImpairment, next: ActiveImpairment) {
+    this.engine?.replaced(previous, next)
+  }
+}
+
+/** Create a TCP or UDP impairment proxy in front of a target, with its impairments in force from the first byte. */
+export async function createProxy(options: ProxyOptions): Promise<ImpairmentProxy> {
+  if (!options || typeof options !== 'object')
+    throw new ImpairmentError('options', options, 'an object { protocol, target }')
+  const protocol = options.protocol
+  if (protocol !== 'tcp' && protocol !== 'udp')
+    throw new ImpairmentError('protocol', protocol, "'tcp' or 'udp'")
+  const target = resolveTarget(protocol, options.target)
+  const listen = resolveListen(options.listen)
+  const seed = options.seed === undefined ? DEFAULT_SEED : integer('seed', options.seed, 0)
+  const idleTimeoutMs =
+    options.idleTimeout === undefined ? 60_000 : parseDuration('idleTimeout', options.idleTimeout)
+  const maxRecords = integer('maxRecords', options.maxRecords, 0, 1000)
+  const relay = new EngineRelay()
+  const impairments = new ImpairmentSet(protocol, relay)
+  // Validated and in force before the listener exists, so no early connection escapes them.
+  if (options.impairments !== undefined) impairments.set(options.impairments)
+  const counters = new ProxyCounters(maxRecords)
+  const context: EngineContext = { target, listen, seed, counters, impairments: () => impairments.all }
+  const engine =
+    protocol === 'tcp' ? await startTcpEngine(context) : await startUdpEngine(context, idleTimeoutMs)
+  relay.engine = engine
+  return new RunningProxy(protocol, target, seed, engine, impairments, counters)
+}
+
+class RunningProxy implements ImpairmentProxy {
+  readonly url: string
+  readonly host: string
+  readonly port: number
+  private readonly schedules = new Set<ScheduleHandle>()
+  private closing: Promise<void> | undefined
+  private flaps = 0
+
+  constructor(
+    readonly protocol: ProxyProtocol,
+    readonly target: ProxyTarget,
+    readonly seed: number,
+    private readonly engine: Engine,
+    private readonly impairments: ImpairmentSet,
+    private readonly counters: ProxyCounters,
+  ) {
+    this.host = engine.host
+    this.port = engine.port
+    this.url = `${target.scheme}://${joinHostPort(engine.host, engine.port)}`
+  }
+
+  set(list: Impairment[]): ImpairmentHandle[] {
+    return this.impairments.set(list)
+  }
+
+  add(impairment: Impairment): ImpairmentHandle {
+    return this.impairments.add(impairment)
+  }
+
+  update(handle: ImpairmentHandle | string, patch: Partial<Impairment>): ImpairmentHandle {
+    return this.impairments.update(handle, patch)
+  }
+
+  remove(handle: ImpairmentHandle | string): boolean {
+    return this.impairments.remove(handle)
+  }
+
+  clear(): void {
+    for (const schedule of [...this.schedules]) schedule.cancel()
+    this.impairments.clear()
+  }
+
+  list(): ImpairmentHandle[] {
+    return this.impairments.all.map((entry) => entry.handle)
+  }
+
+  stats(): ProxyStats {
+    return this.counters.snapshot()
+  }
+
+  reset(): void {
+    this.counters.reset()
+  }
+
+  flap(options: FlapOptions): ScheduleHandle {
+    const { upMs, downMs, cycles } = parseFlap(options)
+    if (cycles > MAX_SCHEDULE_STEPS)
+      throw new ImpairmentError('flap.cycles', cycles, `at most ${MAX_SCHEDULE_STEPS}`)
+    const name = `flap_${++this.flaps}`
+    const outage: Impairment = { kind: 'outage', name, mode: options.mode, cutExisting: options.cutExisting }
+    // Validate the outage now, so a bad mode fails here rather than at the first cycle.
+    new ImpairmentSet(this.protocol, { added() {}, removed() {}, replaced() {} }).add(outage)
+    const actions: ScheduledAction[] = []
+    for (let cycle = 0; cycle < cycles; cycle++) {
+      const start = cycle * (upMs + downMs)
+      actions.push({ atMs: start, run: () => this.impairments.add(outage) })
+      actions.push({ atMs: start + downMs, run: () => this.impairments.remove(name) })
+    }
+    return this.track(actions, cycles * (upMs + downMs), () => this.impairments.remove(name))
+  }
+
+  timeline(steps: TimelineStep[]): ScheduleHandle {
+    const check = new ImpairmentSet(this.protocol, { added() {}, removed() {}, replaced() {} })
+    const parsed = parseTimeline(steps, (list) => check.set(list))
+    const actions = parsed.map((step) => ({
+      atMs: step.atMs,
+      run: () => void this.impairments.set(step.set),
+    }))
+    const endMs = parsed[parsed.length - 1]?.atMs ?? 0
+    return this.track(actions, endMs, () => {})
+  }
+
+  close(): Promise<void> {
+    if (!this.closing) {
+      for (const schedule of [...this.schedules]) schedule.cancel()
+      this.closing = this.engine.close()
+    }
+    return this.closing
+  }
+
+  private track(actions: ScheduledAction[], endMs: number, onEnd: () => void): ScheduleHandle {
+    if (this.closing) throw new ImpairmentError('proxy', this.url, 'open (it was closed)')
+    let handle: ScheduleHandle | undefined
+    handle = runSchedule(actions, endMs, () => {
+      onEnd()
+      if (handle) this.schedules.delete(handle)
+    })
+    this.schedules.add(handle)
+    void handle.done.then(() => handle && this.schedules.delete(handle))
+    return handle
+  }
+}

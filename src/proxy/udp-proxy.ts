@@ -1,0 +1,194 @@
+import dgram from 'node:dgram'
+import net from 'node:net'
+import { Chain } from './chain.js'
+import { type Engine, type EngineContext, isToxic, stageRandom } from './engine.js'
+import type { Item, StageContext, Way } from './impairment.js'
+import type { ActiveImpairment } from './impairment-set.js'
+import type { ConnectionLog } from './stats.js'
+import { joinHostPort } from './target.js'
+
+/** One client address and its own upstream socket, so the target sees one peer per client (QUIC needs this). */
+interface Flow {
+  readonly log: ConnectionLog
+  readonly socket: dgram.Socket
+  readonly address: string
+  readonly port: number
+  readonly upstream: Chain
+  readonly downstream: Chain
+  connected: boolean
+  /** Datagrams waiting for the upstream socket to connect. */
+  waiting: Buffer[]
+  lastSeen: number
+  closed: boolean
+}
+
+/** Start a UDP proxy: datagrams of each client flow run through the stages of their way. */
+export async function startUdpEngine(context: EngineContext, idleTimeoutMs: number): Promise<Engine> {
+  const { counters, seed, target } = context
+  const family = net.isIPv6(context.listen.host) ? 'udp6' : 'udp4'
+  const targetFamily = net.isIPv6(target.host) ? 'udp6' : 'udp4'
+  const socket = dgram.createSocket({ type: family })
+  const flows = new Map<string, Flow>()
+  const shared = new Map<string, unknown>()
+
+  const outageHits = (flow: Flow): boolean => {
+    for (const entry of context.impairments()) {
+      if (entry.params.kind === 'outage' && isToxic(seed, flow.log.id, entry)) return true
+    }
+    return false
+  }
+
+  const makeStage = (flow: Flow, entry: ActiveImpairment, way: Way, emit: (item: Item) => void) => {
+    const stageContext: StageContext = {
+      protocol: 'udp',
+      way,
+      random: stageRandom(seed, flow.log.id, entry, way),
+      emit,
+      discard: () => {},
+      terminate: (end) => void closeFlow(flow, end),
+      count: (counter) => counters.packet(counter),
+      shared: <T>(create: () => T): T => {
+        const key = `${entry.handle.id}:${way}`
+        if (!shared.has(key)) shared.set(key, create())
+        return shared.get(key) as T
+      },
+    }
+    return (entry.module.stage as NonNullable<typeof entry.module.stage>)(entry.params, stageContext)
+  }
+
+  const addStages = (flow: Flow, entry: ActiveImpairment): void => {
+    if (!entry.module.stage || !isToxic(seed, flow.log.id, entry)) return
+    for (const way of entry.ways) {
+      const chain = way === 'upstream' ? flow.upstream : flow.downstream
+      chain.add(entry.handle.id, (emit) => makeStage(flow, entry, way, emit))
+    }
+  }
+
+  const closeFlow = (flow: Flow, end: 'idle' | 'proxy-closed' | string): Promise<void> => {
+    if (flow.closed) return Promise.resolve()
+    flow.closed = true
+    flows.delete(`${flow.address}|${flow.port}`)
+    flow.upstream.drop()
+    flow.downstream.drop()
+    counters.finish(flow.log, end === 'idle' ? 'idle' : 'proxy-closed')
+    return new Promise((resolve) => flow.socket.close(() => resolve()))
+  }
+
+  const openFlow = (address: string, port: number): Flow => {
+    const upstreamSocket = dgram.createSocket({ type: targetFamily })
+    const flow: Flow = {
+      log: counters.opened(joinHostPort(address, port)),
+      socket: upstreamSocket,
+      address,
+      port,
+      connected: false,
+      waiting: [],
+      lastSeen: performance.now(),
+      closed: false,
+      upstream: new Chain((item) => {
+        if (!Buffer.isBuffer(item) || flow.closed) return
+        if (!flow.connected) {
+          flow.waiting.push(item)
+          return
+        }
+        counters.packet('packetsOut')
+        counters.delivered(flow.log, true, item.length)
+        upstreamSocket.send(item)
+      }),
+      downstream: new Chain((item) => {
+        if (!Buffer.isBuffer(item) || flow.closed) return
+        counters.packet('packetsOut')
+        counters.delivered(flow.log, false, item.length)
+        socket.send(item, port, address)
+      }),
+    }
+    upstreamSocket.on('error', () => {})
+    upstreamSocket.on('message', (message) => {
+      counters.packet('packetsIn')
+      flow.lastSeen = performance.now()
+      if (outageHits(flow)) {
+        counters.packet('packetsDropped')
+        return
+      }
+      flow.downstream.write(message)
+    })
+    upstreamSocket.connect(target.port, target.host, () => {
+      if (flow.closed) return
+      flow.connected = true
+      for (const datagram of flow.waiting.splice(0)) {
+        counters.packet('packetsOut')
+        counters.delivered(flow.log, true, datagram.length)
+        upstreamSocket.send(datagram)
+      }
+    })
+    for (const entry of context.impairments()) addStages(flow, entry)
+    flows.set(`${address}|${port}`, flow)
+    return flow
+  }
+
+  socket.on('error', () => {})
+  socket.on('message', (message, remote) => {
+    counters.packet('packetsIn')
+    const flow = flows.get(`${remote.address}|${remote.port}`) ?? openFlow(remote.address, remote.port)
+    flow.lastSeen = performance.now()
+    if (outageHits(flow)) {
+      counters.packet('packetsDropped')
+      return
+    }
+    flow.upstream.write(message)
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject)
+    socket.bind(context.listen.port, context.listen.host, () => {
+      socket.off('error', reject)
+      resolve()
+    })
+  })
+  const address = socket.address()
+
+  // One sweep for all flows; cheaper than a timer per flow.
+  const sweep = setInterval(
+    () => {
+      const now = performance.now()
+      for (const flow of [...flows.values()])
+        if (now - flow.lastSeen > idleTimeoutMs) void closeFlow(flow, 'idle')
+    },
+    Math.max(10, Math.min(idleTimeoutMs / 2, 5000)),
+  )
+  sweep.unref()
+
+  return {
+    host: address.address,
+    port: address.port,
+    added(entry) {
+      for (const flow of flows.values()) addStages(flow, entry)
+    },
+    removed(entry) {
+      for (const flow of flows.values()) {
+        flow.upstream.remove(entry.handle.id)
+        flow.downstream.remove(entry.handle.id)
+      }
+      shared.delete(`${entry.handle.id}:upstream`)
+      shared.delete(`${entry.handle.id}:downstream`)
+    },
+    replaced(previous, next) {
+      for (const flow of flows.values()) {
+        const toxic = next.module.stage !== undefined && isToxic(seed, flow.log.id, next)
+        for (const way of ['upstream', 'downstream'] as const) {
+          const chain = way === 'upstream' ? flow.upstream : flow.downstream
+          if (toxic && next.ways.includes(way)) {
+            chain.replace(next.handle.id, (emit) => makeStage(flow, next, way, emit))
+          } else if (previous.ways.includes(way)) {
+            chain.remove(previous.handle.id)
+          }
+        }
+      }
+    },
+    async close() {
+      clearInterval(sweep)
+      const flowsClosed = [...flows.values()].map((flow) => closeFlow(flow, 'proxy-closed'))
+      await Promise.all([...flowsClosed, new Promise<void>((resolve) => socket.close(() => resolve()))])
+    },
+  }
+}
