@@ -1,9 +1,56 @@
-import type { LoadReport } from '../types.js'
+import { rule as ackIntegrityErrors } from './ack-integrity-errors.js'
+import { rule as ackMismatchedStreams } from './ack-mismatched-streams.js'
+import { rule as ackP95 } from './ack-p95.js'
+import { rule as ackP99 } from './ack-p99.js'
+import { rule as channelLeaks } from './channel-leaks.js'
+import { rule as channelOpenClose } from './channel-open-close.js'
+import { rule as controlAckP95 } from './control-ack-p95.js'
+import { rule as failedStreams } from './failed-streams.js'
+import { rule as minChannelChurn } from './min-channel-churn.js'
+import { rule as minThroughput } from './min-throughput.js'
+import { rule as noBytesSent } from './no-bytes-sent.js'
+import { rule as requireQuic } from './require-quic.js'
+import { rule as routePressureAcquireRelease } from './route-pressure-acquire-release.js'
+import { rule as routePressureActiveLeak } from './route-pressure-active-leak.js'
+import { rule as routePressureMaxActive } from './route-pressure-max-active.js'
+import { rule as routePressureMissingAcquires } from './route-pressure-missing-acquires.js'
+import type { VerdictInput, VerdictRule } from './rule.js'
+import { rule as setupP95 } from './setup-p95.js'
+import { rule as setupP99 } from './setup-p99.js'
 
-// Placeholder until the rule modules land: a run with failed streams or no bytes fails.
-export function verdict(report: LoadReport): { verdict: 'pass' | 'fail'; verdictReasons: string[] } {
-  const reasons: string[] = []
-  if (report.failedStreams > 0) reasons.push(`failed_streams=${report.failedStreams}`)
-  if (report.bytesSent <= 0) reasons.push('no_bytes_sent')
-  return { verdict: reasons.length ? 'fail' : 'pass', verdictReasons: reasons }
+export { formatComparison, formatMetric } from './metric-format.js'
+export type { VerdictInput, VerdictRule } from './rule.js'
+
+/** A report's verdict and the reasons behind a fail (empty on pass). */
+export interface Verdict {
+  verdict: 'pass' | 'fail'
+  verdictReasons: string[]
+}
+
+/** Every rule, in the reference load tester's order, so reason lists read the same. */
+export const verdictRules: readonly VerdictRule[] = Object.freeze([
+  failedStreams,
+  setupP95,
+  setupP99,
+  noBytesSent,
+  minThroughput,
+  minChannelChurn,
+  ackMismatchedStreams,
+  ackIntegrityErrors,
+  routePressureActiveLeak,
+  routePressureAcquireRelease,
+  channelLeaks,
+  channelOpenClose,
+  routePressureMissingAcquires,
+  routePressureMaxActive,
+  ackP95,
+  ackP99,
+  controlAckP95,
+  requireQuic,
+])
+
+/** Applies every verdict rule in order: `fail` with their reasons if any fired, else `pass`. */
+export function verdict(report: VerdictInput, rules: readonly VerdictRule[] = verdictRules): Verdict {
+  const verdictReasons = rules.flatMap((rule) => rule.check(report))
+  return { verdict: verdictReasons.length > 0 ? 'fail' : 'pass', verdictReasons }
 }

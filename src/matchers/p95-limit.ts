@@ -1,0 +1,43 @@
+import { formatMetric } from '../load/verdict/metric-format.js'
+import type { MatcherContext, MatcherResult } from './context.js'
+import { matcherHeader } from './report-guard.js'
+
+/** One latency figure checked against a limit, with the per-target figures behind it. */
+export interface P95Limit {
+  matcherName: string
+  /** What the figure is, e.g. `ack p95`. */
+  label: string
+  limitMs: number
+  receivedMs: number
+  perTargetMs: Record<string, number>
+}
+
+// Rounded like the verdict's reason strings, so both show the same figure.
+function toFigure(ms: number): number {
+  return Number(formatMetric(ms))
+}
+
+/** Shared result for the "stays under a p95" matchers: at or below the limit passes, like the verdict. */
+export function p95LimitResult(context: MatcherContext, check: P95Limit): MatcherResult {
+  const { utils } = context
+  const pass = check.receivedMs <= check.limitMs
+  const targets = Object.entries(check.perTargetMs)
+  const width = Math.max(0, ...targets.map(([url]) => url.length))
+  const perTarget =
+    targets.length === 0
+      ? '  (no per-target figures)'
+      : targets
+          .map(([url, ms]) => {
+            const over = ms > check.limitMs ? '  over the limit' : ''
+            return `  ${url.padEnd(width)}  ${formatMetric(ms)} ms${over}`
+          })
+          .join('\n')
+  return {
+    pass,
+    message: () =>
+      `${matcherHeader(context, check.matcherName, 'ms')}\n\n` +
+      `Expected ${check.label}: ${pass ? '> ' : '<='} ${utils.printExpected(toFigure(check.limitMs))} ms\n` +
+      `Received ${check.label}:    ${utils.printReceived(toFigure(check.receivedMs))} ms\n\n` +
+      `${check.label} per target:\n${perTarget}`,
+  }
+}

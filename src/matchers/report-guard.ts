@@ -1,0 +1,87 @@
+import type { LoadReport } from '../load/types.js'
+import type { MatcherContext, MatcherResult } from './context.js'
+
+const NUMERIC_FIELDS = [
+  'totalStreams',
+  'successfulStreams',
+  'failedStreams',
+  'bytesSent',
+  'channelOpens',
+  'channelCloses',
+  'channelLeaks',
+  'ackP95Ms',
+  'setupLatencyP95Ms',
+] as const satisfies readonly (keyof LoadReport)[]
+
+const OBJECT_FIELDS = [
+  'config',
+  'targetStats',
+  'routePressure',
+] as const satisfies readonly (keyof LoadReport)[]
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Why `value` is not a LoadReport (the first field at fault), or undefined when it is one. */
+export function loadReportProblem(value: unknown): string | undefined {
+  if (!isRecord(value)) return undefined === value ? 'got undefined' : `got ${typeof value}`
+  if (typeof value.schemaVersion !== 'string') return 'field schemaVersion must be a string'
+  if (value.verdict !== 'pass' && value.verdict !== 'fail') return `field verdict must be 'pass' or 'fail'`
+  if (!Array.isArray(value.verdictReasons) || !value.verdictReasons.every((r) => typeof r === 'string')) {
+    return 'field verdictReasons must be an array of strings'
+  }
+  for (const field of NUMERIC_FIELDS) {
+    if (typeof value[field] !== 'number') return `field ${field} must be a number`
+  }
+  for (const field of OBJECT_FIELDS) {
+    if (!isRecord(value[field])) return `field ${field} must be an object`
+  }
+  return undefined
+}
+
+/** True when `value` has the shape of a quicksand LoadReport. */
+export function isLoadReport(value: unknown): value is LoadReport {
+  return loadReportProblem(value) === undefined
+}
+
+/** The matcher's header line, e.g. `expect(received).not.toStayUnderAckP95(expected)`. */
+export function matcherHeader(context: MatcherContext, matcherName: string, expected = ''): string {
+  return context.utils.matcherHint(matcherName, undefined, expected, {
+    isNot: context.isNot,
+    promise: context.promise,
+  })
+}
+
+/**
+ * Result for a received value that is not a LoadReport: it fails in both directions,
+ * because `.not` on garbage would otherwise pass silently.
+ */
+export function notALoadReport(
+  context: MatcherContext,
+  matcherName: string,
+  received: unknown,
+  expected = '',
+): MatcherResult {
+  // An un-awaited run is the common mistake; say so instead of listing a missing field.
+  const detail =
+    isRecord(received) && typeof received.then === 'function'
+      ? 'it is a promise: await the load run before asserting on its report'
+      : (loadReportProblem(received) ?? 'not a report')
+  return {
+    pass: context.isNot === true,
+    message: () =>
+      `${matcherHeader(context, matcherName, expected)}\n\n` +
+      `expected a quicksand LoadReport, received ${context.utils.printReceived(received)}\n(${detail})`,
+  }
+}
+
+/** Throws a clear error unless `limit` is a positive finite number of milliseconds. */
+export function requireLatencyLimitMs(matcherName: string, limit: unknown): asserts limit is number {
+  if (typeof limit !== 'number' || !Number.isFinite(limit) || limit <= 0) {
+    const shown = typeof limit === 'string' ? `'${limit}'` : String(limit)
+    throw new TypeError(
+      `${matcherName}(ms): ms must be a positive finite number of milliseconds, got ${shown}`,
+    )
+  }
+}

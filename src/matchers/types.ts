@@ -1,0 +1,16 @@
+/**
+ * quicksand's matchers as they appear on `expect(report)`. `R` is what a matcher call returns
+ * in the host framework (`void`, or a promise under `.resolves`/`.rejects`).
+ */
+export interface QuicksandMatchers<R = unknown> {
+  /** The report's verdict is `pass`; on failure prints every verdict reason. */
+  toPassVerdict(): R
+  /** Every channel opened was closed, overall and per target. */
+  toHaveNoChannelLeaks(): R
+  /** The run's frame ACK p95 is at or under `ms` milliseconds (fractions allowed). */
+  toStayUnderAckP95(ms: number): R
+  /** The run's stream setup p95 is at or under `ms` milliseconds (fractions allowed). */
+  toStayUnderSetupP95(ms: number): R
+  /** Some verdict reason starts with `prefix`, e.g. `'channel_leaks'`. */
+  toHaveVerdictReason(prefix: string): R
+}

@@ -1,0 +1,246 @@
+import { readFileSync } from 'node:fs'
+import { expect as jestExpect } from 'expect'
+import { describe, expect, test } from 'vitest'
+import type { LoadReport } from '../src/load/types.js'
+import { verdict } from '../src/load/verdict/index.js'
+import { matchers, type QuicksandMatchers } from '../src/matchers/index.js'
+
+expect.extend(matchers)
+jestExpect.extend(matchers)
+
+const golden = JSON.parse(
+  readFileSync(new URL('../fixtures/reports/pass.json', import.meta.url), 'utf8'),
+) as LoadReport
+const [TARGET_A, TARGET_B] = golden.config.targets as [string, string]
+
+/** A copy of the golden report changed by `mutate`, with its verdict recomputed like a real run's. */
+function reportWith(mutate: (report: LoadReport) => void = () => {}): LoadReport {
+  const report = structuredClone(golden)
+  mutate(report)
+  return { ...report, ...verdict(report) }
+}
+
+const leaky = reportWith((r) => {
+  r.channelLeaks = 2
+  r.channelCloses = 198
+  const b = r.targetStats[TARGET_B]!
+  b.channelCloses = 98
+  b.nodeChannelsActive = 2
+})
+
+const slow = reportWith((r) => {
+  r.ackP95Ms = 0.8125
+  r.targetStats[TARGET_B]!.ackP95Ms = 1.4
+  r.setupLatencyP95Ms = 3.25
+  r.targetStats[TARGET_A]!.setupP95Ms = 4.1
+})
+
+const failing = reportWith((r) => {
+  r.failedStreams = 3
+  r.successfulStreams = 197
+  r.channelLeaks = 1
+  r.channelCloses = 199
+  r.errors = { 'connect ECONNREFUSED 127.0.0.1:41733': 2, 'ack timeout after 2000 ms': 1 }
+})
+
+// Colour codes differ between frameworks and terminals; assertions read the plain text.
+function plain(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI escape sequences
+  return text.replace(/\u001b\[[0-9;]*m/g, '')
+}
+
+/** The failure message an assertion throws, as plain text; fails the test if it does not throw. */
+function failureOf(assertion: () => void): string {
+  try {
+    assertion()
+  } catch (error) {
+    return plain((error as Error).message)
+  }
+  throw new Error('expected the assertion to fail, but it passed')
+}
+
+type Expectation = QuicksandMatchers<void> & { not: QuicksandMatchers<void> }
+const frameworks: Array<[name: string, expectOf: (value: unknown) => Expectation]> = [
+  ['vitest expect', (value) => expect(value)],
+  ['standalone expect', (value) => jestExpect(value)],
+]
+
+describe.each(frameworks)('%s', (_name, expectOf) => {
+  describe('toPassVerdict', () => {
+    test('passes a passing report and fails its .not', () => {
+      expectOf(golden).toPassVerdict()
+      const message = failureOf(() => expectOf(golden).not.toPassVerdict())
+      expect(message).toContain('.not.toPassVerdict()')
+      expect(message).toContain('Expected verdict: not "pass"')
+      expect(message).toContain('Verdict reasons:\n  (none)')
+    })
+
+    test('fails a failing report with every reason and the top errors', () => {
+      const message = failureOf(() => expectOf(failing).toPassVerdict())
+      expect(message).toContain('toPassVerdict()')
+      expect(message).toContain('Received verdict: "fail"')
+      expect(message).toContain(
+        'Verdict reasons:\n  - failed_streams=3\n  - channel_leaks=1\n  - channel_open_close_mismatch=200/199\n',
+      )
+      expect(message).toContain('streams 197/200 ok, 3 failed')
+      expect(message).toContain('2 × connect ECONNREFUSED 127.0.0.1:41733\n  1 × ack timeout after 2000 ms')
+      expectOf(failing).not.toPassVerdict()
+    })
+  })
+
+  describe('toHaveNoChannelLeaks', () => {
+    test('passes a clean report and fails its .not', () => {
+      expectOf(golden).toHaveNoChannelLeaks()
+      const message = failureOf(() => expectOf(golden).not.toHaveNoChannelLeaks())
+      expect(message).toContain('.not.toHaveNoChannelLeaks()')
+      expect(message).toContain('Received: "every channel closed"')
+    })
+
+    test('fails a leaky report with opens/closes/leaks overall and per target', () => {
+      const message = failureOf(() => expectOf(leaky).toHaveNoChannelLeaks())
+      expect(message).toContain('Expected: "no channel leaks"')
+      expect(message).toContain('"2 channel(s) still open at the end of the run"')
+      expect(message).toContain('"200 opened but 198 closed"')
+      expect(message).toContain(`"${TARGET_B}: 100 opened but 98 closed"`)
+      expect(message).toContain(`"${TARGET_B}: node still holds 2 channel(s)"`)
+      expect(message).toContain('Channels overall: opens 200, closes 198, leaks 2')
+      expect(message).toContain(`  ${TARGET_A}  opens 100, closes 100, node active 0`)
+      expect(message).toContain(`  ${TARGET_B}  opens 100, closes 98, node active 2`)
+      expectOf(leaky).not.toHaveNoChannelLeaks()
+    })
+
+    test('a node still holding channels is a leak even when the counters balance', () => {
+      const held = reportWith((r) => {
+        r.targetStats[TARGET_A]!.nodeChannelsActive = 1
+      })
+      expect(failureOf(() => expectOf(held).toHaveNoChannelLeaks())).toContain(
+        `${TARGET_A}: node still holds 1 channel(s)`,
+      )
+    })
+  })
+
+  describe('toStayUnderAckP95', () => {
+    test('passes at or under the limit, fractions included', () => {
+      expectOf(golden).toStayUnderAckP95(0.5)
+      expectOf(golden).toStayUnderAckP95(0.231)
+      expectOf(golden).not.toStayUnderAckP95(0.23)
+    })
+
+    test('fails over the limit with each target’s p95', () => {
+      const message = failureOf(() => expectOf(slow).toStayUnderAckP95(0.5))
+      expect(message).toContain('toStayUnderAckP95(ms)')
+      expect(message).toContain('Expected ack p95: <= 0.5 ms')
+      expect(message).toContain('Received ack p95:    0.813 ms')
+      expect(message).toContain(`  ${TARGET_A}  0.224 ms\n  ${TARGET_B}  1.4 ms  over the limit`)
+    })
+
+    test('.not fails when under the limit', () => {
+      const message = failureOf(() => expectOf(golden).not.toStayUnderAckP95(0.5))
+      expect(message).toContain('.not.toStayUnderAckP95(ms)')
+      expect(message).toContain('Expected ack p95: >  0.5 ms')
+      expect(message).toContain('Received ack p95:    0.231 ms')
+    })
+
+    test('rejects a limit that is not a positive finite number', () => {
+      for (const [limit, shown] of [
+        [-1, '-1'],
+        [0, '0'],
+        [Number.NaN, 'NaN'],
+        [Number.POSITIVE_INFINITY, 'Infinity'],
+        ['5', "'5'"],
+        [undefined, 'undefined'],
+      ] as const) {
+        expect(() => expectOf(golden).toStayUnderAckP95(limit as number)).toThrow(
+          `toStayUnderAckP95(ms): ms must be a positive finite number of milliseconds, got ${shown}`,
+        )
+      }
+    })
+  })
+
+  describe('toStayUnderSetupP95', () => {
+    test('passes under the limit and fails over it with per-target setup p95', () => {
+      expectOf(golden).toStayUnderSetupP95(1)
+      const message = failureOf(() => expectOf(slow).toStayUnderSetupP95(2.5))
+      expect(message).toContain('Expected setup p95: <= 2.5 ms')
+      expect(message).toContain('Received setup p95:    3.25 ms')
+      expect(message).toContain(`  ${TARGET_A}  4.1 ms  over the limit\n  ${TARGET_B}  0.995 ms`)
+      expect(() => expectOf(golden).toStayUnderSetupP95(-2)).toThrow('toStayUnderSetupP95(ms): ms must be')
+    })
+  })
+
+  describe('toHaveVerdictReason', () => {
+    test('matches a reason by its name and lists the reasons when it does not', () => {
+      expectOf(leaky).toHaveVerdictReason('channel_leaks')
+      expectOf(leaky).toHaveVerdictReason('channel_open_close_mismatch=200/198')
+      expectOf(leaky).not.toHaveVerdictReason('failed_streams')
+      const missing = failureOf(() => expectOf(leaky).toHaveVerdictReason('failed_streams'))
+      expect(missing).toContain('Expected a verdict reason starting with "failed_streams"')
+      expect(missing).toContain(
+        'Verdict reasons (fail):\n  - channel_leaks=2\n  - channel_open_close_mismatch=200/198',
+      )
+      const present = failureOf(() => expectOf(leaky).not.toHaveVerdictReason('channel_leaks'))
+      expect(present).toContain('Expected no verdict reason starting with "channel_leaks"')
+      expect(present).toContain('Received matching:\n  - "channel_leaks=2"\n')
+      expect(failureOf(() => expectOf(golden).toHaveVerdictReason('channel_leaks'))).toContain(
+        '(none: verdict pass)',
+      )
+    })
+
+    test('rejects an empty prefix', () => {
+      expect(() => expectOf(leaky).toHaveVerdictReason('')).toThrow(
+        "toHaveVerdictReason(prefix): prefix must be a non-empty reason name such as 'channel_leaks', got ''",
+      )
+    })
+  })
+
+  describe('anything that is not a LoadReport', () => {
+    const notReports: Array<[label: string, value: unknown, problem: string]> = [
+      ['undefined', undefined, 'got undefined'],
+      ['a number', 42, 'got number'],
+      ['an empty object', {}, 'field schemaVersion must be a string'],
+      [
+        'a report missing channelLeaks',
+        (() => {
+          const { channelLeaks: _dropped, ...rest } = golden
+          return rest
+        })(),
+        'field channelLeaks must be a number',
+      ],
+    ]
+
+    test.each(notReports)('%s fails every matcher, also under .not', (_label, value, problem) => {
+      const checks: Array<(e: QuicksandMatchers<void>) => void> = [
+        (e) => e.toPassVerdict(),
+        (e) => e.toHaveNoChannelLeaks(),
+        (e) => e.toStayUnderAckP95(10),
+        (e) => e.toStayUnderSetupP95(10),
+        (e) => e.toHaveVerdictReason('channel_leaks'),
+      ]
+      for (const check of checks) {
+        for (const e of [expectOf(value), expectOf(value).not]) {
+          const message = failureOf(() => check(e))
+          expect(message).toContain('expected a quicksand LoadReport, received ')
+          expect(message).toContain(`(${problem})`)
+        }
+      }
+    })
+
+    test('an un-awaited run says to await it', () => {
+      const pending = Promise.resolve(golden)
+      expect(failureOf(() => expectOf(pending).toPassVerdict())).toContain(
+        '(it is a promise: await the load run before asserting on its report)',
+      )
+    })
+  })
+})
+
+describe('vitest specifics', () => {
+  test('matchers work asymmetrically inside toEqual', () => {
+    expect({ run: golden }).toEqual({ run: expect.toPassVerdict() })
+    expect({ run: leaky }).not.toEqual({ run: expect.toHaveNoChannelLeaks() })
+  })
+
+  test('matchers work under .resolves', async () => {
+    await expect(Promise.resolve(golden)).resolves.toStayUnderAckP95(0.5)
+  })
+})

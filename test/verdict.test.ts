@@ -1,0 +1,400 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, test } from 'vitest'
+import type { LoadReport } from '../src/load/types.js'
+import {
+  formatComparison,
+  formatMetric,
+  type VerdictInput,
+  verdict,
+  verdictRules,
+} from '../src/load/verdict/index.js'
+
+const golden = JSON.parse(
+  readFileSync(new URL('../fixtures/reports/pass.json', import.meta.url), 'utf8'),
+) as LoadReport
+const [TARGET_A, TARGET_B] = golden.config.targets as [string, string]
+
+/** A fresh copy of the golden passing report, changed by `mutate`. */
+function reportWith(mutate: (report: LoadReport) => void = () => {}): LoadReport {
+  const report = structuredClone(golden)
+  mutate(report)
+  return report
+}
+
+describe('verdict on the golden report', () => {
+  test('passes with no reasons, as recorded in the fixture', () => {
+    expect(verdict(golden)).toEqual({ verdict: 'pass', verdictReasons: [] })
+    expect(golden.verdict).toBe('pass')
+  })
+
+  test('accepts a report before its verdict fields exist', () => {
+    const {
+      verdict: _v,
+      verdictReasons: _r,
+      ...input
+    } = reportWith((r) => {
+      r.failedStreams = 1
+    })
+    const partial: VerdictInput = input
+    expect(verdict(partial)).toEqual({ verdict: 'fail', verdictReasons: ['failed_streams=1'] })
+  })
+})
+
+describe('each rule fires alone with the reference reason string', () => {
+  const cases: Array<[rule: string, mutate: (r: LoadReport) => void, reasons: string[]]> = [
+    [
+      'failed_streams',
+      (r) => {
+        r.failedStreams = 3
+        r.successfulStreams = 197
+      },
+      ['failed_streams=3'],
+    ],
+    [
+      'setup_p95_ms',
+      (r) => {
+        r.config.maxSetupP95Ms = 0.5
+      },
+      ['setup_p95_ms=0.981 > 0.5'],
+    ],
+    [
+      'setup_p99_ms',
+      (r) => {
+        r.config.maxSetupP99Ms = 1.25
+      },
+      ['setup_p99_ms=1.433 > 1.25'],
+    ],
+    [
+      'no_bytes_sent',
+      (r) => {
+        r.bytesSent = 0
+      },
+      ['no_bytes_sent'],
+    ],
+    [
+      'throughput_bps',
+      (r) => {
+        r.config.minThroughputMbps = 60
+      },
+      ['throughput_bps=51589142 < 60000000'],
+    ],
+    [
+      'throughput_bps (fractional Mbps)',
+      (r) => {
+        r.config.minThroughputMbps = 51.6
+      },
+      ['throughput_bps=51589142 < 51600000'],
+    ],
+    [
+      'channel_churn_per_sec',
+      (r) => {
+        r.config.minChannelChurnPerSec = 150
+      },
+      ['channel_churn_per_sec=108.578 < 150'],
+    ],
+    [
+      'ack_mismatched_streams',
+      (r) => {
+        r.ackMismatchedStreams = 2
+      },
+      ['ack_mismatched_streams=2'],
+    ],
+    [
+      'ack_integrity_errors',
+      (r) => {
+        r.ackIntegrityErrors = 1
+      },
+      ['ack_integrity_errors=1'],
+    ],
+    [
+      'route_pressure_active_leak (per-target map only)',
+      (r) => {
+        r.routePressure.active = { [TARGET_B]: 0 }
+      },
+      ['route_pressure_active_leak=0'],
+    ],
+    [
+      'route_pressure_acquire_release_mismatch',
+      (r) => {
+        r.routePressure.acquiredTotal = 201
+      },
+      ['route_pressure_acquire_release_mismatch=201/200'],
+    ],
+    [
+      'channel_leaks',
+      (r) => {
+        r.channelLeaks = 2
+      },
+      ['channel_leaks=2'],
+    ],
+    [
+      'channel_open_close_mismatch',
+      (r) => {
+        r.channelCloses = 198
+      },
+      ['channel_open_close_mismatch=200/198'],
+    ],
+    [
+      'route_pressure_missing_acquires',
+      (r) => {
+        r.routePressure.acquiredTotal = 150
+        r.routePressure.releasedTotal = 150
+      },
+      ['route_pressure_missing_acquires=150 < successful_streams=200'],
+    ],
+    [
+      'route_pressure_max_active_total',
+      (r) => {
+        r.routePressure.maxActiveTotal = 17
+      },
+      ['route_pressure_max_active_total=17 > concurrency=16'],
+    ],
+    [
+      'ack_p95_ms',
+      (r) => {
+        r.ackP95Ms = 0.612
+      },
+      ['ack_p95_ms=0.612 > 0.5'],
+    ],
+    [
+      'ack_p99_ms',
+      (r) => {
+        r.config.maxAckP99Ms = 0.25
+      },
+      ['ack_p99_ms=0.412 > 0.25'],
+    ],
+    [
+      'control_ack_p95_ms',
+      (r) => {
+        r.config.maxControlAckP95Ms = 0.1
+      },
+      ['control_ack_p95_ms=0.117 > 0.1'],
+    ],
+    [
+      'non_quic_targets',
+      (r) => {
+        r.config.requireQuic = true
+      },
+      [`non_quic_targets=${TARGET_A},${TARGET_B}`],
+    ],
+  ]
+
+  test.each(cases)('%s', (_rule, mutate, reasons) => {
+    expect(verdict(reportWith(mutate))).toEqual({ verdict: 'fail', verdictReasons: reasons })
+  })
+
+  test('a held route reports both the leak and the unbalanced acquire/release', () => {
+    const report = reportWith((r) => {
+      r.routePressure.releasedTotal = 199
+      r.routePressure.activeTotal = 1
+      r.routePressure.active = { [TARGET_A]: 1 }
+    })
+    expect(verdict(report).verdictReasons).toEqual([
+      'route_pressure_active_leak=1',
+      'route_pressure_acquire_release_mismatch=200/199',
+    ])
+  })
+})
+
+describe('rules stay quiet', () => {
+  test('thresholds are off when unset or 0, however bad the figures', () => {
+    for (const off of [undefined, 0]) {
+      const report = reportWith((r) => {
+        Object.assign(r.config, {
+          maxAckP95Ms: off,
+          maxAckP99Ms: off,
+          maxControlAckP95Ms: off,
+          maxSetupP95Ms: off,
+          maxSetupP99Ms: off,
+          minThroughputMbps: off,
+          minChannelChurnPerSec: off,
+        })
+        r.ackP95Ms = 9_000
+        r.ackP99Ms = 9_000
+        r.controlAckP95Ms = 9_000
+        r.setupLatencyP95Ms = 9_000
+        r.setupLatencyP99Ms = 9_000
+        r.throughputBps = 1
+        r.channelChurnPerSec = 0
+      })
+      expect(verdict(report)).toEqual({ verdict: 'pass', verdictReasons: [] })
+    }
+  })
+
+  test('a figure equal to its threshold passes', () => {
+    const report = reportWith((r) => {
+      Object.assign(r.config, {
+        maxAckP95Ms: r.ackP95Ms,
+        maxAckP99Ms: r.ackP99Ms,
+        maxControlAckP95Ms: r.controlAckP95Ms,
+        maxSetupP95Ms: r.setupLatencyP95Ms,
+        maxSetupP99Ms: r.setupLatencyP99Ms,
+        minThroughputMbps: r.throughputBps / 1e6,
+        minChannelChurnPerSec: r.channelChurnPerSec,
+      })
+      r.routePressure.maxActiveTotal = r.config.concurrency
+    })
+    expect(verdict(report).verdictReasons).toEqual([])
+  })
+
+  test('control ACK threshold is skipped when no control streams ran', () => {
+    const report = reportWith((r) => {
+      r.config.maxControlAckP95Ms = 0.1
+      r.controlStreams = 0
+    })
+    expect(verdict(report).verdictReasons).toEqual([])
+  })
+
+  test('requireQuic is off by default and passes all-quic targets', () => {
+    expect(
+      verdict(
+        reportWith((r) => {
+          r.config.requireQuic = false
+        }),
+      ).verdictReasons,
+    ).toEqual([])
+    const allQuic = reportWith((r) => {
+      r.config.requireQuic = true
+      r.config.targets = ['quic://127.0.0.1:41731', ' QUIC://127.0.0.1:41733 ']
+    })
+    expect(verdict(allQuic).verdictReasons).toEqual([])
+  })
+
+  test('requireQuic lists non-quic targets trimmed and sorted', () => {
+    const report = reportWith((r) => {
+      r.config.requireQuic = true
+      r.config.targets = ['tcp://127.0.0.1:9002', 'quic://127.0.0.1:9000', ' tcp://127.0.0.1:9001 ']
+    })
+    expect(verdict(report).verdictReasons).toEqual([
+      'non_quic_targets=tcp://127.0.0.1:9001,tcp://127.0.0.1:9002',
+    ])
+  })
+
+  test('route pressure checks are skipped when nothing succeeded or concurrency is unset', () => {
+    const report = reportWith((r) => {
+      r.successfulStreams = 0
+      r.failedStreams = 200
+      r.routePressure.acquiredTotal = 0
+      r.routePressure.releasedTotal = 0
+      r.config.concurrency = 0
+      r.routePressure.maxActiveTotal = 64
+    })
+    expect(verdict(report).verdictReasons).toEqual(['failed_streams=200'])
+  })
+})
+
+describe('fractional thresholds', () => {
+  test('sub-millisecond ACK limits compare and print with fractions', () => {
+    const quiet = reportWith((r) => {
+      r.config.maxAckP95Ms = 0.25
+    })
+    expect(verdict(quiet).verdictReasons).toEqual([])
+    const loud = reportWith((r) => {
+      r.config.maxAckP95Ms = 0.2305
+    })
+    expect(verdict(loud).verdictReasons).toEqual(['ack_p95_ms=0.231 > 0.2305'])
+    const tight = reportWith((r) => {
+      r.config.maxAckP95Ms = 0.125
+    })
+    expect(verdict(tight).verdictReasons).toEqual(['ack_p95_ms=0.231 > 0.125'])
+  })
+
+  test('formatMetric keeps up to 3 decimals and trims zeros', () => {
+    expect(formatMetric(0.5)).toBe('0.5')
+    expect(formatMetric(0.231)).toBe('0.231')
+    expect(formatMetric(1 / 3)).toBe('0.333')
+    expect(formatMetric(2.1)).toBe('2.1')
+    expect(formatMetric(40)).toBe('40')
+    expect(formatMetric(51_600_000)).toBe('51600000')
+    expect(formatMetric(0.0004)).toBe('0')
+    expect(formatMetric(-0.0004)).toBe('0')
+    expect(formatMetric(Number.NaN)).toBe('NaN')
+  })
+})
+
+describe('order', () => {
+  test('reasons follow the reference order when everything is wrong', () => {
+    const report = reportWith((r) => {
+      r.failedStreams = 5
+      r.successfulStreams = 195
+      r.bytesSent = 0
+      r.ackMismatchedStreams = 1
+      r.ackIntegrityErrors = 4
+      r.routePressure = {
+        acquiredTotal: 100,
+        releasedTotal: 98,
+        activeTotal: 2,
+        active: { [TARGET_A]: 2 },
+        maxActiveTotal: 40,
+        maxActive: { [TARGET_A]: 40 },
+      }
+      r.channelLeaks = 3
+      r.channelCloses = 197
+      r.ackP95Ms = 12.5
+      r.ackP99Ms = 40
+      r.setupLatencyP95Ms = 8
+      r.setupLatencyP99Ms = 30
+      r.controlAckP95Ms = 7.25
+      r.throughputBps = 1_000_000
+      r.channelChurnPerSec = 2.5
+      Object.assign(r.config, {
+        maxAckP95Ms: 0.5,
+        maxAckP99Ms: 1,
+        maxControlAckP95Ms: 0.75,
+        maxSetupP95Ms: 2,
+        maxSetupP99Ms: 4,
+        minThroughputMbps: 1.5,
+        minChannelChurnPerSec: 10,
+        requireQuic: true,
+      })
+    })
+    const result = verdict(report)
+    expect(result.verdict).toBe('fail')
+    expect(result.verdictReasons).toEqual([
+      'failed_streams=5',
+      'setup_p95_ms=8 > 2',
+      'setup_p99_ms=30 > 4',
+      'no_bytes_sent',
+      'throughput_bps=1000000 < 1500000',
+      'channel_churn_per_sec=2.5 < 10',
+      'ack_mismatched_streams=1',
+      'ack_integrity_errors=4',
+      'route_pressure_active_leak=2',
+      'route_pressure_acquire_release_mismatch=100/98',
+      'channel_leaks=3',
+      'channel_open_close_mismatch=200/197',
+      'route_pressure_missing_acquires=100 < successful_streams=195',
+      'route_pressure_max_active_total=40 > concurrency=16',
+      'ack_p95_ms=12.5 > 0.5',
+      'ack_p99_ms=40 > 1',
+      'control_ack_p95_ms=7.25 > 0.75',
+      `non_quic_targets=${TARGET_A},${TARGET_B}`,
+    ])
+    // One reason per rule here, so the reasons line up with the exported rule list.
+    expect(result.verdictReasons.map((reason) => reason.split(/[=]/)[0])).toEqual(
+      verdictRules.map((r) => r.name),
+    )
+  })
+
+  test('rule names are unique and the list cannot be mutated', () => {
+    const names = verdictRules.map((rule) => rule.name)
+    expect(new Set(names).size).toBe(names.length)
+    expect(Object.isFrozen(verdictRules)).toBe(true)
+  })
+
+  test('a custom rule list is applied in the given order', () => {
+    const report = reportWith((r) => {
+      r.failedStreams = 1
+      r.channelLeaks = 1
+    })
+    const reversed = [...verdictRules].reverse()
+    expect(verdict(report, reversed).verdictReasons).toEqual(['channel_leaks=1', 'failed_streams=1'])
+  })
+})
+
+test('formatComparison adds decimals only when 3 would print both figures equal', () => {
+  expect(formatComparison(0.612, 0.5)).toEqual(['0.612', '0.5'])
+  expect(formatComparison(0.231, 0.2305)).toEqual(['0.231', '0.2305'])
+  expect(formatComparison(1.0000004, 1)).toEqual(['1', '1'])
+  expect(formatComparison(51_589_142, 51_600_000)).toEqual(['51589142', '51600000'])
+})
