@@ -15,9 +15,17 @@ export interface FabricFixture {
   closeAll(): Promise<void>
 }
 
+/** Options of a fabric fixture. */
+export interface FabricFixtureOptions {
+  /** Called with every report a load of this fixture returns. */
+  onReport?: (report: LoadReport) => void
+}
+
 /** Create a fabric fixture that tracks the nodes it starts. */
-export function createFabricFixture(): FabricFixture {
+export function createFabricFixture(options: FabricFixtureOptions = {}): FabricFixture {
   const started = new Set<FabricNode>()
+  // Loads still running at teardown (a test that timed out) are aborted, not left to run on.
+  let loads = new AbortController()
   const node = async (options?: NodeOptions) => {
     const created = await startNode(options)
     started.add(created)
@@ -33,8 +41,14 @@ export function createFabricFixture(): FabricFixture {
       for (let i = 0; i < count; i++) created.push(await node(options))
       return created
     },
-    load: (config) => runLoad(config),
+    async load(config) {
+      const report = await runLoad(config, { signal: loads.signal })
+      options.onReport?.(report)
+      return report
+    },
     async closeAll() {
+      loads.abort(new Error('the test ended before this load finished'))
+      loads = new AbortController()
       const nodes = [...started]
       started.clear()
       // A crash-stop is enough at teardown and never waits on a slow peer.

@@ -25,9 +25,17 @@ function channelsActiveOn(target: TargetLike | string): number | undefined {
   return typeof stats?.channelsActive === 'number' ? stats.channelsActive : undefined
 }
 
+/** Options of one run that are not part of its recorded config. */
+export interface RunOptions {
+  /** Abort the run: its worker threads are terminated and the promise rejects. */
+  signal?: AbortSignal
+}
+
 /** Run a load against fabric targets from tinypool worker threads and return the report with its verdict. */
-export async function runLoad(config: LoadConfig): Promise<LoadReport> {
+export async function runLoad(config: LoadConfig, options: RunOptions = {}): Promise<LoadReport> {
   const resolved = resolveConfig(config)
+  const { signal } = options
+  signal?.throwIfAborted()
   const filename = workerFile()
   const workers = Math.min(resolved.workers, resolved.concurrency)
   const startedAt = new Date()
@@ -62,7 +70,7 @@ export async function runLoad(config: LoadConfig): Promise<LoadReport> {
       )
     })
     partials = await Promise.race([
-      Promise.all(tasks.map((task) => pool.run(task) as Promise<WorkerPartial>)),
+      Promise.all(tasks.map((task) => pool.run(task, signal ? { signal } : {}) as Promise<WorkerPartial>)),
       guard,
     ])
   } finally {

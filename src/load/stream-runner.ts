@@ -67,7 +67,8 @@ export class StreamRunner {
     const start = performance.now() - elapsed
     this.runDeadline = start + config.timeoutMs
     // Duration counts from when this worker is ready to send, so thread start-up does not eat it.
-    this.startDeadline = config.durationMs > 0 ? performance.now() + config.durationMs : Number.POSITIVE_INFINITY
+    this.startDeadline =
+      config.durationMs > 0 ? performance.now() + config.durationMs : Number.POSITIVE_INFINITY
     this.nextIndex = task.index
   }
 

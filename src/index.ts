@@ -1,0 +1,33 @@
+export { createFabricFixture, type FabricFixture, type FabricFixtureOptions } from './fabric/fixture.js'
+export { type FabricNode, type NodeOptions, type NodeStats, startNode } from './fabric/node.js'
+export { ConfigError, type LoadConfig, type TargetLike } from './load/config.js'
+export type { Duration } from './load/duration.js'
+export { type RunOptions, runLoad } from './load/run.js'
+export { formatSummary, type ReportSummary, summarizeReport } from './load/summary.js'
+export type { LoadReport, ReportConfig, RoutePressure, StreamSample, TargetStats } from './load/types.js'
+export type { Verdict, VerdictInput, VerdictRule } from './load/verdict/index.js'
+export { formatMetric, verdict, verdictRules } from './load/verdict/index.js'
+export type { QuicksandMatchers } from './matchers/index.js'
+export { isLoadReport, matchers } from './matchers/index.js'
+export { LatencyHistogram } from './metrics/histogram.js'
+export type {
+  ConnectionRecord,
+  Direction,
+  FlapOptions,
+  Impairment,
+  ImpairmentHandle,
+  ImpairmentProxy,
+  ProxyFixture,
+  ProxyOptions,
+  ProxyStats,
+  ScheduleHandle,
+  TimelineStep,
+} from './proxy/index.js'
+export {
+  createProxy,
+  createProxyFixture,
+  DEFAULT_SEED,
+  ImpairmentError,
+  seedFromName,
+} from './proxy/index.js'
+export type { TransportKind } from './transport/types.js'

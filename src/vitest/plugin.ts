@@ -1,0 +1,23 @@
+// The config-side entry: no import of vitest here, since Vitest refuses a config file that loads
+// its test API. The plugin only adds a setup file, and that file registers the matchers.
+import { fileURLToPath } from 'node:url'
+
+/** Options of the quicksand Vitest plugin (none yet; reserved for defaults such as transport). */
+export type QuicksandPluginOptions = Record<string, never>
+
+/** A Vite/Vitest plugin object: the shape Vitest's `plugins` array takes. */
+export interface QuicksandPlugin {
+  name: string
+  config(): { test: { setupFiles: string[] } }
+}
+
+/** The quicksand plugin for vitest.config.ts: registers quicksand's matchers on the global expect. */
+export default function quicksand(_options: QuicksandPluginOptions = {}): QuicksandPlugin {
+  const setup = fileURLToPath(
+    new URL(import.meta.url.endsWith('.ts') ? './setup.ts' : './setup.js', import.meta.url),
+  )
+  return {
+    name: 'quicksand',
+    config: () => ({ test: { setupFiles: [setup] } }),
+  }
+}

@@ -1,0 +1,7 @@
+import quicksand from 'quicksand/plugin'
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  plugins: [quicksand()],
+  test: { include: ['vitest/**/*.test.ts'], testTimeout: 30_000 },
+})

@@ -1,0 +1,61 @@
+import { expect, test } from '../../src/vitest/index.js'
+
+test('streams survive losing a node mid-run', async ({ fabric, proxy }) => {
+  const nodes = await fabric.nodes(3, { transport: 'tcp' })
+  const slow = await proxy.tcp({ target: nodes[2]!, impairments: [{ kind: 'latency', ms: 40 }] })
+  setTimeout(() => void nodes[1]!.kill(), 300)
+  const report = await fabric.load({
+    targets: [nodes[0]!, nodes[1]!, slow],
+    streams: 300,
+    concurrency: 32,
+    bytesPerStream: 64 * 1024,
+    poolFailover: true,
+  })
+  expect(report.successfulStreams).toBe(300)
+  expect(report.bytesSent).toBe(300 * 64 * 1024)
+  expect(report).toPassVerdict()
+  expect(report).toHaveNoChannelLeaks()
+  // Four frames per stream through 40 ms of one-way delay: p95 stays under 50 ms per ACK round trip.
+  expect(report).toStayUnderAckP95(50)
+})
+
+test('a killed node makes streams fail when failover is off', async ({ fabric }) => {
+  const nodes = await fabric.nodes(2, { transport: 'tcp' })
+  const report = await fabric.load({
+    targets: nodes,
+    streams: 200,
+    concurrency: 8,
+    bytesPerStream: 128 * 1024,
+    poolFailover: false,
+    failTarget: 1,
+    failAfter: '100ms',
+  })
+  expect(report.failedStreams).toBeGreaterThan(0)
+  expect(report).not.toPassVerdict()
+  expect(report).toHaveVerdictReason('failed_streams')
+})
+
+test('control traffic keeps a low ACK p95 beside bulk streams', async ({ fabric }) => {
+  const [node] = await fabric.nodes(1, { transport: 'tcp' })
+  const report = await fabric.load({
+    targets: [node!],
+    streams: 120,
+    concurrency: 12,
+    controlEvery: 4,
+    controlBytesPerStream: 1024,
+    bytesPerStream: 256 * 1024,
+    inflightFrames: 4,
+    maxControlAckP95Ms: 250,
+  })
+  expect(report.controlStreams).toBe(30)
+  expect(report).toPassVerdict()
+})
+
+test('a 200 ms path breaks an ACK p95 budget of 50 ms', async ({ fabric, proxy }) => {
+  const [node] = await fabric.nodes(1, { transport: 'tcp' })
+  const far = await proxy.tcp({ target: node!, impairments: [{ kind: 'latency', ms: 200 }] })
+  const report = await fabric.load({ targets: [far], streams: 4, concurrency: 4, bytesPerStream: 32 * 1024 })
+  expect(report).toPassVerdict()
+  expect(report).not.toStayUnderAckP95(50)
+  expect(report.ackP50Ms).toBeGreaterThanOrEqual(199)
+})
