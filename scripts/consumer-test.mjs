@@ -34,6 +34,8 @@ try {
           quicksand: `file:${join(work, packed)}`,
           vitest: ours.devDependencies.vitest,
           jest: ours.devDependencies.jest,
+          typescript: ours.devDependencies.typescript,
+          '@types/node': ours.devDependencies['@types/node'],
         },
       },
       null,
@@ -41,6 +43,8 @@ try {
     ),
   )
   run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], project)
+  // The matchers' types must reach a user's tests through the package's own entry points.
+  run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json'], project)
   run('npx', ['vitest', 'run'], project)
   run('node', ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js'], project)
   console.log('consumer project: vitest and jest suites passed against the packed package')

@@ -2,7 +2,6 @@
 // the global expect) and import useFabric()/useProxy() from it in tests.
 import { createFabricFixture, type FabricFixture } from '../fabric/fixture.js'
 import { matchers } from '../matchers/index.js'
-import type {} from '../matchers/jest-types.js'
 import { createProxyFixture, type ProxyFixture, seedFromName } from '../proxy/fixture.js'
 
 interface JestGlobals {
@@ -66,4 +65,6 @@ export function useProxy(): ProxyFixture {
   }
 }
 
+// Brings the matcher types onto Jest's expect for every file that imports this entry.
+export type { QuicksandMatchers } from '../matchers/jest-types.js'
 export type { FabricFixture, ProxyFixture }

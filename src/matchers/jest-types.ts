@@ -15,3 +15,6 @@ declare global {
     interface Matchers<R, T = {}> extends QuicksandMatchers<R> {}
   }
 }
+
+/** Re-exported so that importing this module keeps the augmentation in emitted declarations. */
+export type { QuicksandMatchers }

@@ -10,3 +10,6 @@ declare module 'vitest' {
   interface Assertion<T = any> extends QuicksandMatchers<void> {}
   interface AsymmetricMatchersContaining extends QuicksandMatchers<unknown> {}
 }
+
+/** Re-exported so that importing this module keeps the augmentation in emitted declarations. */
+export type { QuicksandMatchers }

@@ -2,7 +2,6 @@ import { test as baseTest, expect } from 'vitest'
 import { createFabricFixture, type FabricFixture } from '../fabric/fixture.js'
 import { type ReportSummary, summarizeReport } from '../load/summary.js'
 import { matchers } from '../matchers/index.js'
-import type {} from '../matchers/vitest-types.js'
 import { createProxyFixture, type ProxyFixture, seedFromName } from '../proxy/fixture.js'
 
 expect.extend(matchers)
@@ -45,5 +44,7 @@ export const test = baseTest.extend<QuicksandFixtures>({
 
 export const it = test
 export { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest'
+// Brings the matcher types onto Vitest's Assertion for every file that imports this entry.
+export type { QuicksandMatchers } from '../matchers/vitest-types.js'
 export type { FabricFixture, ProxyFixture }
 export { expect }

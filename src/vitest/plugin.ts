@@ -2,6 +2,9 @@
 // its test API. The plugin only adds a setup file, and that file registers the matchers.
 import { fileURLToPath } from 'node:url'
 
+// Type-only: a config that loads the plugin also teaches Vitest's expect the matchers' types.
+export type { QuicksandMatchers } from '../matchers/vitest-types.js'
+
 /** Options of the quicksand Vitest plugin (none yet; reserved for defaults such as transport). */
 export type QuicksandPluginOptions = Record<string, never>
 

@@ -1,6 +1,5 @@
 // Setup file added by the quicksand plugin: the matchers on Vitest's global expect.
 import { expect } from 'vitest'
 import { matchers } from '../matchers/index.js'
-import type {} from '../matchers/vitest-types.js'
 
 expect.extend(matchers)

@@ -1,0 +1,14 @@
+import { common, type ToxicType } from './toxic.js'
+
+/** latency: delay all data by `latency` ms +/- `jitter` ms (uniform). */
+export const latencyToxic: ToxicType = {
+  type: 'latency',
+  defaults: { latency: 0, jitter: 0 },
+  toImpairment: (a, s) => ({
+    kind: 'latency',
+    ms: a.latency!,
+    jitterMs: a.jitter!,
+    distribution: 'uniform',
+    ...common(s),
+  }),
+}

@@ -1,0 +1,525 @@
+import http from 'node:http'
+import { Toxiproxy } from 'toxiproxy-node-client'
+import { afterEach, beforeEach, describe, expect, test } from 'vitest'
+import type { ControlServer } from '../../src/proxy/control/http.js'
+import { startControlServer } from '../../src/proxy/control/toxiproxy.js'
+import { collect, connect, payload, sha256, sleep, startEcho, startSink, type TestServer } from './servers.js'
+
+let api: ControlServer
+let echo: TestServer
+let toxiproxy: Toxiproxy
+const opened: { close(): Promise<void> | void }[] = []
+
+beforeEach(async () => {
+  echo = await startEcho()
+  api = await startControlServer({ host: '127.0.0.1', port: 0 })
+  toxiproxy = new Toxiproxy(api.url)
+})
+
+afterEach(async () => {
+  for (const item of opened.splice(0).reverse()) await item.close()
+  await api.close()
+  await echo.close()
+})
+
+function portOf(listen: string): number {
+  return Number(listen.slice(listen.lastIndexOf(':') + 1))
+}
+
+/** Sends `data` through the proxy listening on `port` and collects the echo until the connection closes. */
+async function roundTrip(port: number, data: Buffer | string) {
+  const socket = await connect(port)
+  opened.push({ close: () => void socket.destroy() })
+  const outcome = collect(socket, 10_000)
+  socket.end(data)
+  return outcome
+}
+
+async function raw(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${api.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) })
+  const text = await res.text()
+  return {
+    status: res.status,
+    type: res.headers.get('content-type'),
+    json: text ? JSON.parse(text) : undefined,
+  }
+}
+
+describe('toxiproxy-compatible API, driven by toxiproxy-node-client', () => {
+  test('url has no trailing slash; /version answers', async () => {
+    expect(api.url).toBe(`http://127.0.0.1:${api.port}`)
+    expect(JSON.parse(await toxiproxy.getVersion())).toHaveProperty('version')
+  })
+
+  test('a proxy created on 127.0.0.1:0 answers with the port it bound and carries bytes intact', async () => {
+    const proxy = await toxiproxy.createProxy({
+      name: 'echo',
+      listen: '127.0.0.1:0',
+      upstream: `127.0.0.1:${echo.port}`,
+    })
+    expect(proxy.listen).toMatch(/^127\.0\.0\.1:\d+$/)
+    expect(portOf(proxy.listen)).toBeGreaterThan(0)
+    expect(proxy.enabled).toBe(true)
+    const data = payload(256 * 1024)
+    const outcome = await roundTrip(portOf(proxy.listen), data)
+    expect(outcome.data.length).toBe(data.length)
+    expect(sha256(outcome.data)).toBe(sha256(data))
+    const all = await toxiproxy.getAll()
+    expect(Object.keys(all)).toEqual(['echo'])
+    expect(all.echo!.listen).toBe(proxy.listen)
+  })
+
+  test('limit_data closes after exactly `bytes`; updating the toxic changes the limit', async () => {
+    const proxy = await toxiproxy.createProxy({
+      name: 'limited',
+      listen: '127.0.0.1:0',
+      upstream: `127.0.0.1:${echo.port}`,
+    })
+    const toxic = await proxy.addToxic({
+      name: 'cap',
+      type: 'limit_data',
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { bytes: 1000 },
+    })
+    expect(toxic.toJson()).toEqual({
+      name: 'cap',
+      type: 'limit_data',
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { bytes: 1000 },
+    })
+    expect((await roundTrip(portOf(proxy.listen), payload(4000))).data.length).toBe(1000)
+
+    const updated = await toxic.update({ ...toxic.toJson(), attributes: { bytes: 2500 } })
+    expect(updated.attributes).toEqual({ bytes: 2500 })
+    expect((await roundTrip(portOf(proxy.listen), payload(4000))).data.length).toBe(2500)
+
+    await toxic.remove()
+    expect((await roundTrip(portOf(proxy.listen), payload(4000))).data.length).toBe(4000)
+    expect((await toxiproxy.get('limited')).toJson()).toMatchObject({ name: 'limited', enabled: true })
+  })
+
+  test('latency delays the echo by at least the latency; toxics list upstream first', async () => {
+    const proxy = await toxiproxy.createProxy({
+      name: 'slow',
+      listen: '127.0.0.1:0',
+      upstream: `127.0.0.1:${echo.port}`,
+    })
+    await proxy.addToxic({
+      name: 'down',
+      type: 'latency',
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { latency: 120, jitter: 0 },
+    })
+    await proxy.addToxic({
+      name: 'up',
+      type: 'latency',
+      stream: 'upstream',
+      toxicity: 1,
+      attributes: { latency: 80, jitter: 0 },
+    })
+    const list = await raw('GET', '/proxies/slow/toxics')
+    expect(list.json.map((t: { name: string }) => t.name)).toEqual(['up', 'down'])
+    const started = performance.now()
+    const outcome = await roundTrip(portOf(proxy.listen), 'ping')
+    expect(outcome.data.toString()).toBe('ping')
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190)
+  })
+
+  test('bandwidth rate is KB/s: 40 KB at 100 KB/s takes at least 0.4 s', async () => {
+    const sink = await startSink()
+    opened.push(sink)
+    const proxy = await toxiproxy.createProxy({
+      name: 'narrow',
+      listen: '127.0.0.1:0',
+      upstream: `127.0.0.1:${sink.port}`,
+    })
+    await proxy.addToxic({
+      name: 'bw',
+      type: 'bandwidth',
+      stream: 'upstream',
+      toxicity: 1,
+      attributes: { rate: 100 },
+    })
+    const data = payload(40_000)
+    const socket = await connect(portOf(proxy.listen))
+    opened.push({ close: () => void socket.destroy() })
+    const started = performance.now()
+    socket.end(data)
+    const received = await sink.next()
+    expect(received).toMatchObject({ bytes: 40_000, sha256: sha256(data) })
+    expect(performance.now() - started).toBeGreaterThanOrEqual(380)
+  })
+
+  test('timeout 0 holds the data until the toxic is removed', async () => {
+    const proxy = await toxiproxy.createProxy({
+      name: 'held',
+      listen: '127.0.0.1:0',
+      upstream: `127.0.0.1:${echo.port}`,
+    })
+    const toxic = await proxy.addToxic({
+      name: 'stall',
+      type: 'timeout',
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { timeout: 0 },
+    })
+    const socket = await connect(portOf(proxy.listen))
+    opened.push({ close: () => void socket.destroy() })
+    let received = ''
+    socket.on('data', (d: Buffer) => {
+      received += d.toString()
+    })
+    socket.write('held back')
+    await sleep(250)
+    expect(received).toBe('')
+    await toxic.remove()
+    for (let i = 0; i < 100 && received.length < 9; i++) await sleep(20)
+    expect(received).toBe('held back')
+  })
+
+  test('reset_peer resets the connection', async () => {
+    const proxy = await toxiproxy.createProxy({
+      name: 'rst',
+      listen: '127.0.0.1:0',
+      upstream: `127.0.0.1:${echo.port}`,
+    })
+    await proxy.addToxic({
+      name: 'rst',
+      type: 'reset_peer',
+      stream: 'upstream',
+      toxicity: 1,
+      attributes: { timeout: 0 },
+    })
+    const outcome = await roundTrip(portOf(proxy.listen), 'doomed')
+    expect(outcome.data.length).toBe(0)
+    expect(outcome.error).toBe('ECONNRESET')
+  })
+
+  test('slicer delivers the bytes intact in many pieces', async () => {
+    const proxy = await toxiproxy.createProxy({
+      name: 'sliced',
+      listen: '127.0.0.1:0',
+      upstream: `127.0.0.1:${echo.port}`,
+    })
+    await proxy.addToxic({
+      name: 'slices',
+      type: 'slicer',
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { average_size: 200, size_variation: 50, delay: 2000 },
+    })
+    const data = payload(8000)
+    const outcome = await roundTrip(portOf(proxy.listen), data)
+    expect(sha256(outcome.data)).toBe(sha256(data))
+    expect(outcome.chunks).toBeGreaterThan(5)
+  })
+
+  test('disabling closes the listener; enabling reopens the same port', async () => {
+    const proxy = await toxiproxy.createProxy({
+      name: 'flip',
+      listen: '127.0.0.1:0',
+      upstream: `127.0.0.1:${echo.port}`,
+    })
+    const port = portOf(proxy.listen)
+    const disabled = await proxy.update({ enabled: false, listen: proxy.listen, upstream: proxy.upstream })
+    expect(disabled.enabled).toBe(false)
+    await expect(connect(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' })
+    const enabled = await disabled.update({ enabled: true, listen: proxy.listen, upstream: proxy.upstream })
+    expect(enabled.enabled).toBe(true)
+    expect(enabled.listen).toBe(proxy.listen)
+    expect((await roundTrip(port, 'back')).data.toString()).toBe('back')
+  })
+
+  test('PATCH to a new upstream keeps the port and the toxics', async () => {
+    const sink = await startSink()
+    opened.push(sink)
+    const proxy = await toxiproxy.createProxy({
+      name: 'moved',
+      listen: '127.0.0.1:0',
+      upstream: `127.0.0.1:${echo.port}`,
+    })
+    await proxy.addToxic({
+      name: 'cap',
+      type: 'limit_data',
+      stream: 'upstream',
+      toxicity: 1,
+      attributes: { bytes: 100 },
+    })
+    const moved = await raw('PATCH', '/proxies/moved', JSON.stringify({ upstream: `127.0.0.1:${sink.port}` }))
+    expect(moved.json).toMatchObject({
+      listen: proxy.listen,
+      upstream: `127.0.0.1:${sink.port}`,
+      enabled: true,
+    })
+    expect(moved.json.toxics).toHaveLength(1)
+    await roundTrip(portOf(proxy.listen), payload(1000))
+    expect((await sink.next()).bytes).toBe(100)
+  })
+
+  test('reset() (POST /reset, no body, no content type) enables every proxy and removes every toxic', async () => {
+    const proxy = await toxiproxy.createProxy({
+      name: 'r',
+      listen: '127.0.0.1:0',
+      upstream: `127.0.0.1:${echo.port}`,
+    })
+    await proxy.addToxic({
+      name: 'cap',
+      type: 'limit_data',
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { bytes: 1 },
+    })
+    await proxy.update({ enabled: false, listen: proxy.listen, upstream: proxy.upstream })
+    await toxiproxy.reset()
+    // The same request without the client: no body, no content type.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${api.url}/reset`, { method: 'POST' }, (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    expect(status).toBe(204)
+    const after = await raw('GET', '/proxies/r')
+    expect(after.json).toMatchObject({ enabled: true, toxics: [] })
+    expect((await roundTrip(portOf(proxy.listen), 'whole')).data.toString()).toBe('whole')
+  })
+
+  test('populate creates several proxies and keeps an unchanged one with its toxics', async () => {
+    const upstream = `127.0.0.1:${echo.port}`
+    const first = await toxiproxy.populate([
+      { name: 'a', listen: '127.0.0.1:0', upstream },
+      { name: 'b', listen: '127.0.0.1:0', upstream, enabled: false },
+    ])
+    expect(first.a!.enabled).toBe(true)
+    expect(first.b!.enabled).toBe(false)
+    await first.a!.addToxic({
+      name: 'cap',
+      type: 'limit_data',
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { bytes: 3 },
+    })
+    const second = await raw(
+      'POST',
+      '/populate',
+      JSON.stringify([{ name: 'a', listen: first.a!.listen, upstream }]),
+    )
+    expect(second.status).toBe(201)
+    expect(second.json.proxies[0]).toMatchObject({
+      name: 'a',
+      listen: first.a!.listen,
+      toxics: [{ name: 'cap' }],
+    })
+    expect((await roundTrip(portOf(first.a!.listen), 'abcdef')).data.toString()).toBe('abc')
+  })
+
+  test('deleting a proxy closes it; it is then 404 with a JSON error', async () => {
+    const proxy = await toxiproxy.createProxy({
+      name: 'gone',
+      listen: '127.0.0.1:0',
+      upstream: `127.0.0.1:${echo.port}`,
+    })
+    await proxy.remove()
+    await expect(connect(portOf(proxy.listen))).rejects.toMatchObject({ code: 'ECONNREFUSED' })
+    await expect(toxiproxy.get('gone')).rejects.toThrow(/404/)
+    expect(await raw('GET', '/proxies/gone')).toMatchObject({
+      status: 404,
+      json: { error: 'proxy not found', status: 404 },
+    })
+  })
+
+  test('bad input gets a 4xx JSON error and changes nothing', async () => {
+    const upstream = `127.0.0.1:${echo.port}`
+    const created = await raw(
+      'POST',
+      '/proxies',
+      JSON.stringify({ name: 'keep', listen: '127.0.0.1:0', upstream }),
+    )
+    expect(created.status).toBe(201)
+    await raw(
+      'POST',
+      '/proxies/keep/toxics',
+      JSON.stringify({ type: 'limit_data', attributes: { bytes: 5 } }),
+    )
+    const before = await raw('GET', '/proxies')
+    expect(before.json.keep.toxics).toEqual([
+      {
+        name: 'limit_data_downstream',
+        type: 'limit_data',
+        stream: 'downstream',
+        toxicity: 1,
+        attributes: { bytes: 5 },
+      },
+    ])
+
+    const cases: [string, string, string | undefined, number, RegExp][] = [
+      ['POST', '/proxies', '{"name":', 400, /bad request body: invalid JSON/],
+      ['POST', '/proxies', '[]', 400, /must be a JSON object/],
+      [
+        'POST',
+        '/proxies',
+        JSON.stringify({ name: 'x', upstream, colour: 'red' }),
+        400,
+        /unknown field "colour"/,
+      ],
+      ['POST', '/proxies', JSON.stringify({ upstream }), 400, /missing required field: name/],
+      ['POST', '/proxies', JSON.stringify({ name: 'x' }), 400, /missing required field: upstream/],
+      [
+        'POST',
+        '/proxies',
+        JSON.stringify({ name: 'x', upstream: 'nowhere' }),
+        400,
+        /upstream must be a 'host:port'/,
+      ],
+      ['POST', '/proxies', JSON.stringify({ name: 'x', upstream: '127.0.0.1:0' }), 400, /upstream port/],
+      [
+        'POST',
+        '/proxies',
+        JSON.stringify({ name: 'x', upstream, enabled: 'yes' }),
+        400,
+        /enabled must be true or false/,
+      ],
+      ['POST', '/proxies', JSON.stringify({ name: 'keep', upstream }), 409, /proxy already exists/],
+      [
+        'POST',
+        '/proxies',
+        JSON.stringify({ name: 'x', listen: `127.0.0.1:${echo.port}`, upstream }),
+        409,
+        /cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/,
+      ],
+      [
+        'PATCH',
+        '/proxies/keep',
+        JSON.stringify({ listen: `127.0.0.1:${echo.port}` }),
+        409,
+        /cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/,
+      ],
+      ['POST', '/populate', JSON.stringify({ name: 'x', upstream }), 400, /JSON array/],
+      [
+        'POST',
+        '/populate',
+        JSON.stringify([
+          { name: 'x', upstream },
+          { name: 'x', upstream },
+        ]),
+        400,
+        /duplicate proxy name/,
+      ],
+      [
+        'POST',
+        '/populate',
+        JSON.stringify([{ name: 'keep', upstream }, { name: 'y' }]),
+        400,
+        /upstream at proxy 2/,
+      ],
+      ['PATCH', '/proxies/keep', JSON.stringify({ name: 'other' }), 400, /name cannot be changed/],
+      ['PATCH', '/proxies/keep', JSON.stringify({ listen: 'bad' }), 400, /listen must be/],
+      ['PATCH', '/proxies/missing', JSON.stringify({ enabled: false }), 404, /proxy not found/],
+      [
+        'POST',
+        '/proxies/keep/toxics',
+        JSON.stringify({ type: 'teleport' }),
+        400,
+        /invalid toxic type: type must be one of latency, bandwidth/,
+      ],
+      [
+        'POST',
+        '/proxies/keep/toxics',
+        JSON.stringify({ type: 'latency', stream: 'sideways' }),
+        400,
+        /stream was invalid/,
+      ],
+      [
+        'POST',
+        '/proxies/keep/toxics',
+        JSON.stringify({ type: 'latency', toxicity: 2 }),
+        400,
+        /toxicity must be a number from 0 to 1, got 2/,
+      ],
+      [
+        'POST',
+        '/proxies/keep/toxics',
+        JSON.stringify({ type: 'latency', attributes: { latency: -5 } }),
+        400,
+        /attributes.latency must be an integer >= 0, got -5/,
+      ],
+      [
+        'POST',
+        '/proxies/keep/toxics',
+        JSON.stringify({ type: 'latency', attributes: { delay: 5 } }),
+        400,
+        /attributes.delay is not an attribute of latency/,
+      ],
+      [
+        'POST',
+        '/proxies/keep/toxics',
+        JSON.stringify({ type: 'slicer', attributes: { average_size: 10, size_variation: 10 } }),
+        400,
+        /size_variation must be less than average_size/,
+      ],
+      [
+        'POST',
+        '/proxies/keep/toxics',
+        JSON.stringify({ type: 'limit_data', attributes: { bytes: 9 } }),
+        409,
+        /toxic already exists/,
+      ],
+      [
+        'POST',
+        '/proxies/keep/toxics',
+        JSON.stringify({ type: 'latency', sneaky: true }),
+        400,
+        /unknown field "sneaky"/,
+      ],
+      ['POST', '/proxies/missing/toxics', JSON.stringify({ type: 'latency' }), 404, /proxy not found/],
+      [
+        'PATCH',
+        '/proxies/keep/toxics/limit_data_downstream',
+        JSON.stringify({ attributes: { bytes: 'many' } }),
+        400,
+        /attributes.bytes must be an integer/,
+      ],
+      [
+        'PATCH',
+        '/proxies/keep/toxics/limit_data_downstream',
+        JSON.stringify({ stream: 'upstream' }),
+        400,
+        /stream cannot be changed/,
+      ],
+      ['GET', '/proxies/keep/toxics/nope', undefined, 404, /toxic not found/],
+      ['DELETE', '/proxies/keep/toxics/nope', undefined, 404, /toxic not found/],
+      ['PUT', '/proxies', '{}', 405, /method PUT not allowed/],
+      ['GET', '/elsewhere', undefined, 404, /no route/],
+    ]
+    for (const [method, path, body, status, message] of cases) {
+      const res = await raw(
+        method,
+        path,
+        body,
+        body === undefined ? {} : { 'content-type': 'application/json' },
+      )
+      expect(res.status, `${method} ${path} ${body}`).toBe(status)
+      expect(res.type).toMatch(/application\/json/)
+      expect(res.json.status).toBe(status)
+      expect(res.json.error, `${method} ${path} ${body}`).toMatch(message)
+    }
+    expect((await raw('GET', '/proxies', undefined, { 'user-agent': 'Mozilla/5.0' })).status).toBe(403)
+    expect(await raw('GET', '/proxies')).toEqual(before)
+    expect((await roundTrip(portOf(before.json.keep.listen), 'abcdefgh')).data.toString()).toBe('abcde')
+  })
+
+  test('close() closes every proxy it created', async () => {
+    const proxy = await toxiproxy.createProxy({
+      name: 'short',
+      listen: '127.0.0.1:0',
+      upstream: `127.0.0.1:${echo.port}`,
+    })
+    await api.close()
+    await expect(connect(portOf(proxy.listen))).rejects.toMatchObject({ code: 'ECONNREFUSED' })
+  })
+})
