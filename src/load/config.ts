@@ -34,8 +34,10 @@ export interface LoadConfig {
   connectTimeout?: Duration
   /** Bound on one whole stream attempt, connection set-up included; default 30 s. */
   streamTimeout?: Duration
-  /** Bound on the wait for one ACK; default 5 s. */
+  /** Bound on the wait for one ACK; default 2 s. */
   ackTimeout?: Duration
+  /** After a failed attempt, placement avoids that target for this long; default 5 s, 0 disables. */
+  targetQuarantine?: Duration
   /** Stop starting new streams after this long; with soak, keep starting them until then. */
   duration?: Duration
   /** Keep generating streams until duration expires (duration defaults to 1 m). */
@@ -232,7 +234,8 @@ export function resolveConfig(input: LoadConfig): ResolvedConfig {
     poolFailover: boolean(config, 'poolFailover', true),
     connectTimeoutMs: duration(config, 'connectTimeout', 5000),
     streamTimeoutMs: duration(config, 'streamTimeout', 30_000),
-    ackTimeoutMs: duration(config, 'ackTimeout', 5000),
+    ackTimeoutMs: duration(config, 'ackTimeout', 2000),
+    targetQuarantineMs: duration(config, 'targetQuarantine', 5000, false),
     durationMs,
     soak,
     timeoutMs: duration(config, 'timeout', 600_000),

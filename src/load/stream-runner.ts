@@ -26,6 +26,8 @@ interface Target {
   fingerprint: string | undefined
   connection: ClientConnection | undefined
   connecting: Promise<ClientConnection> | undefined
+  /** performance.now() until which placement avoids this target after a failed attempt. */
+  downUntil: number
 }
 
 function errorKind(error: unknown): string {
@@ -60,6 +62,7 @@ export class StreamRunner {
         fingerprint: config.fingerprints[i],
         connection: undefined,
         connecting: undefined,
+        downUntil: 0,
       }
     })
     // Deadlines on this thread's performance clock, from the run's wall-clock start.
@@ -113,20 +116,20 @@ export class StreamRunner {
     const control = config.controlEvery > 0 && (stream + 1) % config.controlEvery === 0
     const trafficClass: TrafficClassName = control ? 'control' : 'bulk'
     const totalBytes = control ? config.controlBytesPerStream : config.bytesPerStream
-    const attempts = config.poolFailover ? this.targets.length : 1
     const started = performance.now()
     const progress: AttemptProgress = { offset: 0 }
     let lastError: unknown
     let target = this.targets[stream % this.targets.length]!
     let setupMs = 0
     let tries = 0
-    for (let attempt = 0; attempt < attempts; attempt++) {
-      target = this.targets[(stream + attempt) % this.targets.length]!
+    for (const [attempt, candidate] of this.placement(stream).entries()) {
+      target = candidate
       if (attempt > 0) this.collector.failoverEvents++
       tries++
       try {
         setupMs = await this.attempt(stream, trafficClass, totalBytes, target, progress)
         lastError = undefined
+        target.downUntil = 0
         break
       } catch (error) {
         lastError = error
@@ -134,6 +137,7 @@ export class StreamRunner {
         this.collector.recordError(target.url, kind)
         this.collector.target(target.url).failedStreams++
         if (kind === 'run_timeout' || performance.now() >= this.runDeadline) break
+        target.downUntil = performance.now() + config.targetQuarantineMs
       }
     }
     this.collector.recordStream({
@@ -150,6 +154,18 @@ export class StreamRunner {
         ? {}
         : { error: `${errorKind(lastError)}: ${(lastError as Error).message}` }),
     })
+  }
+
+  /**
+   * Targets a stream tries, in order: its own (stream mod targets) and, with poolFailover, the
+   * ones after it — those in quarantine after a failed attempt moved to the back.
+   */
+  private placement(stream: number): Target[] {
+    const n = this.targets.length
+    const rotation = Array.from({ length: n }, (_, k) => this.targets[(stream + k) % n]!)
+    if (!this.task.config.poolFailover) return rotation.slice(0, 1)
+    const now = performance.now()
+    return [...rotation.filter((t) => t.downUntil <= now), ...rotation.filter((t) => t.downUntil > now)]
   }
 
   /** One attempt on one target; returns the channel setup time in ms. */

@@ -55,6 +55,7 @@ export interface ReportConfig {
   connectTimeoutMs: number
   streamTimeoutMs: number
   ackTimeoutMs: number
+  targetQuarantineMs: number
   durationMs: number
   soak: boolean
   timeoutMs: number
