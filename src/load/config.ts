@@ -83,6 +83,7 @@ const KEYS = new Set([
   'connectTimeout',
   'streamTimeout',
   'ackTimeout',
+  'targetQuarantine',
   'duration',
   'soak',
   'timeout',

@@ -146,6 +146,21 @@ describe('runLoad over TCP', () => {
     expect(report.errorSamples[0]?.error).toMatch(/^connect_refused/)
   })
 
+  it('quarantines a target after a failed attempt instead of trying it for every stream', async () => {
+    const alive = await tcpNodes(2)
+    const dead = await startNode({ transport: 'tcp' })
+    await dead.stop()
+    const targets = [alive[0]!, dead.url, alive[1]!]
+    const quarantined = await runLoad({ targets, streams: 30, concurrency: 1, bytesPerStream: 1024 })
+    expect(quarantined.successfulStreams).toBe(30)
+    expect(quarantined.failoverEvents).toBe(1)
+    expect(quarantined.errors).toEqual({ connect_refused: 1 })
+    const naive = await runLoad({ targets, streams: 30, concurrency: 1, bytesPerStream: 1024, targetQuarantine: 0 })
+    expect(naive.successfulStreams).toBe(30)
+    expect(naive.failoverEvents).toBe(10)
+    expect(naive.errors).toEqual({ connect_refused: 10 })
+  })
+
   it('gives up on a silent node within ackTimeout and counts the abandoned frames', async () => {
     const silent = await startFakeNode((frame) =>
       frame.type === FrameType.OPEN
