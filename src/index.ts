@@ -33,4 +33,21 @@ export {
   ImpairmentError,
   seedFromName,
 } from './proxy/index.js'
+export type {
+  EndpointStats,
+  QuicCertificate,
+  QuicConnection,
+  QuicConnectOptions,
+  QuicListener,
+  QuicListenOptions,
+  QuicStream,
+  QuicTransport,
+} from './transport/quic/index.js'
+export {
+  closeClients,
+  connectQuic,
+  generateCertificate,
+  listenQuic,
+  quicTransport,
+} from './transport/quic/index.js'
 export type { TransportKind } from './transport/types.js'

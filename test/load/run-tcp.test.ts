@@ -155,7 +155,13 @@ describe('runLoad over TCP', () => {
     expect(quarantined.successfulStreams).toBe(30)
     expect(quarantined.failoverEvents).toBe(1)
     expect(quarantined.errors).toEqual({ connect_refused: 1 })
-    const naive = await runLoad({ targets, streams: 30, concurrency: 1, bytesPerStream: 1024, targetQuarantine: 0 })
+    const naive = await runLoad({
+      targets,
+      streams: 30,
+      concurrency: 1,
+      bytesPerStream: 1024,
+      targetQuarantine: 0,
+    })
     expect(naive.successfulStreams).toBe(30)
     expect(naive.failoverEvents).toBe(10)
     expect(naive.errors).toEqual({ connect_refused: 10 })

@@ -1,0 +1,144 @@
+import { lookup } from 'node:dns/promises'
+import { isIP } from 'node:net'
+import type { Config } from '@matrixai/quic/native/types.js'
+import { normalizeFingerprint } from './certificate.js'
+import { buildConfig, DEFAULT_TUNING } from './config.js'
+import type { QuicConnection } from './connection.js'
+import { QuicEndpoint } from './endpoint.js'
+
+/** Options for a client QUIC connection. */
+export interface QuicConnectOptions {
+  host: string
+  port: number
+  /** Give up when the handshake has not completed within this many ms. */
+  timeoutMs: number
+  /** Expected SHA-256 fingerprint of the server's certificate; the connection fails on a mismatch. */
+  fingerprint?: string
+  /** Idle timeout of the connection (ms, default 30 000); keep-alive PINGs go out at a third of it. */
+  idleTimeoutMs?: number
+}
+
+// One connected socket per node carries every client connection of this thread to that node; it
+// is closed when its last connection ends, so a finished client leaves no socket behind.
+const endpoints = new Map<string, Promise<QuicEndpoint>>()
+const configs = new Map<number, Config>()
+
+function clientConfig(idleTimeoutMs: number): Config {
+  let config = configs.get(idleTimeoutMs)
+  if (config === undefined) {
+    config = buildConfig({ ...DEFAULT_TUNING, idleTimeoutMs })
+    configs.set(idleTimeoutMs, config)
+  }
+  return config
+}
+
+function isLoopback(address: string): boolean {
+  return address.startsWith('127.') || address === '::1'
+}
+
+async function endpointFor(address: string, port: number, keepAliveMs: number): Promise<QuicEndpoint> {
+  const family = isIP(address) === 6 ? 6 : 4
+  // Loopback targets get a loopback-bound socket, so tests never open a port on other interfaces.
+  const bindHost = isLoopback(address)
+    ? family === 6
+      ? '::1'
+      : '127.0.0.1'
+    : family === 6
+      ? '::'
+      : '0.0.0.0'
+  const key = `${address}/${port}/${keepAliveMs}`
+  let pending = endpoints.get(key)
+  if (pending === undefined) {
+    pending = QuicEndpoint.bind({ host: bindHost, port: 0, keepAliveMs, peer: { host: address, port } })
+    endpoints.set(key, pending)
+    pending.then(
+      (endpoint) => {
+        endpoint.onIdle = () => {
+          if (endpoints.get(key) === pending) endpoints.delete(key)
+          void endpoint.kill()
+        }
+      },
+      () => endpoints.delete(key),
+    )
+  }
+  return pending
+}
+
+/** Checks connect options, naming the field, the value and the rule on a bad one. */
+export function checkConnectOptions(options: QuicConnectOptions): void {
+  if (typeof options.host !== 'string' || options.host.length === 0) {
+    throw new Error(`host must be a non-empty string, got ${String(options.host)}`)
+  }
+  if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65_535) {
+    throw new Error(`port must be an integer from 1 to 65535, got ${String(options.port)}`)
+  }
+  if (
+    typeof options.timeoutMs !== 'number' ||
+    !(options.timeoutMs > 0) ||
+    !Number.isFinite(options.timeoutMs)
+  ) {
+    throw new Error(`timeoutMs must be a positive number of milliseconds, got ${String(options.timeoutMs)}`)
+  }
+  if (options.fingerprint !== undefined) normalizeFingerprint(options.fingerprint)
+  if (
+    options.idleTimeoutMs !== undefined &&
+    !(Number.isInteger(options.idleTimeoutMs) && options.idleTimeoutMs > 0)
+  ) {
+    throw new Error(
+      `idleTimeoutMs must be a positive integer of milliseconds, got ${String(options.idleTimeoutMs)}`,
+    )
+  }
+}
+
+/** Opens a QUIC connection and resolves once the handshake is done (and the certificate matches the pin). */
+export async function connectQuic(options: QuicConnectOptions): Promise<QuicConnection> {
+  checkConnectOptions(options)
+  const pin = options.fingerprint === undefined ? undefined : normalizeFingerprint(options.fingerprint)
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_TUNING.idleTimeoutMs
+  const startedAt = performance.now()
+  const address = isIP(options.host) ? options.host : (await lookup(options.host)).address
+  let endpoint = await endpointFor(address, options.port, Math.floor(idleTimeoutMs / 3))
+  // The shared socket may have gone idle and closed while this call was waiting.
+  if (endpoint.isClosed) endpoint = await endpointFor(address, options.port, Math.floor(idleTimeoutMs / 3))
+  const remote = `${options.host}:${options.port}`
+  const conn = endpoint.connect({ host: address, port: options.port }, clientConfig(idleTimeoutMs), null)
+  const remainingMs = Math.max(1, options.timeoutMs - (performance.now() - startedAt))
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      conn.kill(new Error(`QUIC connect to ${remote} timed out after ${options.timeoutMs} ms`))
+    }, remainingMs)
+    conn.onClose((error) => {
+      clearTimeout(timer)
+      reject(
+        error ?? new Error(`QUIC connect to ${remote} failed: the connection closed during the handshake`),
+      )
+    })
+    conn.onEstablished(() => {
+      clearTimeout(timer)
+      if (pin !== undefined && conn.peerFingerprint !== pin) {
+        conn.close(1, 'certificate fingerprint mismatch')
+        reject(
+          new Error(
+            `QUIC connect to ${remote} refused: certificate fingerprint is ${conn.peerFingerprint}, expected ${pin}`,
+          ),
+        )
+        return
+      }
+      resolve(conn)
+    })
+  })
+}
+
+/** Closes every client connection of this thread at once and releases their sockets. */
+export async function closeClients(): Promise<void> {
+  const pending = [...endpoints.values()]
+  endpoints.clear()
+  await Promise.all(
+    pending.map((p) =>
+      p.then(
+        (endpoint) => endpoint.close(0),
+        () => undefined,
+      ),
+    ),
+  )
+}

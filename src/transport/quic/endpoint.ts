@@ -1,0 +1,432 @@
+import { randomBytes } from 'node:crypto'
+import dgram from 'node:dgram'
+import quiche from '@matrixai/quic/native/quiche.js'
+import type { Config, Header, Host } from '@matrixai/quic/native/types.js'
+import { CID_LENGTH, MAX_PACKET_SIZE } from './config.js'
+import { type ConnectionHost, QuicConnection } from './connection.js'
+
+/** Socket buffers large enough that a burst of a full congestion window is not dropped by the kernel. */
+const SOCKET_BUFFER = 4 * 1024 * 1024
+/** Packets carved from one slab; a slab is never reused, because dgram keeps each buffer until sent. */
+const SEND_SLAB = 256 * 1024
+/** Most packets one connection may send per turn, so reads get a turn during a long burst. */
+const MAX_BURST = 256
+const INITIAL = 0
+
+/** Counters of one UDP endpoint. */
+export type EndpointStats = {
+  connections: number
+  handshakes: number
+  packetsIn: number
+  packetsOut: number
+  bytesIn: number
+  bytesOut: number
+  /** Datagrams that failed to parse or that quiche rejected. */
+  badPackets: number
+  /** Well-formed datagrams for no known connection. */
+  droppedPackets: number
+  /** Initial packets refused because too many handshakes were pending. */
+  refusedInitials: number
+  /** Handshakes abandoned at the handshake timeout. */
+  handshakeTimeouts: number
+  sendErrors: number
+}
+
+/** How a listening endpoint accepts connections. */
+export interface AcceptPolicy {
+  config: Config
+  /** Called when an accepted connection completes its handshake. */
+  onConnection(conn: QuicConnection): void
+  maxPendingHandshakes: number
+  handshakeTimeoutMs: number
+}
+
+/** Binding options of an endpoint. */
+export interface EndpointOptions {
+  host: string
+  port: number
+  keepAliveMs: number
+  accept?: AcceptPolicy
+  /** A client socket talking to one node: connecting it spares a route lookup on every send. */
+  peer?: Host
+}
+
+/**
+ * One UDP socket carrying any number of QUIC connections, routed by destination connection id.
+ * Datagrams are fed to quiche as they arrive; the send loop runs once per event-loop turn for
+ * every connection that changed, so quiche can coalesce ACKs instead of answering each packet.
+ */
+export class QuicEndpoint implements ConnectionHost {
+  readonly local: Host
+  readonly connections = new Set<QuicConnection>()
+  private readonly routes = new Map<string, QuicConnection>()
+  private lastConn: QuicConnection | undefined
+  private dirtyList: QuicConnection[] = []
+  private flushImmediate: NodeJS.Immediate | undefined
+  private slab = Buffer.allocUnsafe(SEND_SLAB)
+  private slabOffset = 0
+  private pendingHandshakes = 0
+  private closed = false
+  private socketClosed = false
+  private readonly connected: boolean
+  private accepting: boolean
+  private readonly closedPromise: Promise<void>
+  /** Called when the last connection is gone (used to release shared client endpoints). */
+  onIdle: (() => void) | undefined
+  private readonly counters: EndpointStats = {
+    connections: 0,
+    handshakes: 0,
+    packetsIn: 0,
+    packetsOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    badPackets: 0,
+    droppedPackets: 0,
+    refusedInitials: 0,
+    handshakeTimeouts: 0,
+    sendErrors: 0,
+  }
+  private readonly flushCallback = () => this.flush()
+
+  private constructor(
+    private readonly socket: dgram.Socket,
+    private readonly options: EndpointOptions,
+  ) {
+    const address = socket.address()
+    this.local = { host: address.address, port: address.port }
+    this.accepting = options.accept !== undefined
+    this.connected = options.peer !== undefined
+    this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()))
+    socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo.address, rinfo.port))
+    // Send failures (ENOBUFS, unreachable peers) are losses QUIC recovers from, never crashes.
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      this.counters.sendErrors++
+      // A connected client socket hears ICMP port-unreachable: nothing listens at the node's
+      // address, so handshakes in flight fail now instead of at their timeout.
+      if (error.code === 'ECONNREFUSED' && this.connected) {
+        for (const conn of [...this.connections]) {
+          if (!conn.established) {
+            conn.kill(
+              new Error(
+                `QUIC connect to ${conn.remote} refused: no QUIC node listens there (port unreachable)`,
+              ),
+            )
+          }
+        }
+      }
+    })
+  }
+
+  /** Binds a UDP socket; rejects, with nothing left open, when the address cannot be bound. */
+  static bind(options: EndpointOptions): Promise<QuicEndpoint> {
+    const type = options.host.includes(':') ? 'udp6' : 'udp4'
+    const socket = dgram.createSocket({
+      type,
+      recvBufferSize: SOCKET_BUFFER,
+      sendBufferSize: SOCKET_BUFFER,
+    })
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => {
+        const failure = new Error(`QUIC cannot bind UDP ${options.host}:${options.port}: ${error.message}`)
+        // Settle only once the socket is really gone, so a caller sees nothing left open.
+        try {
+          socket.close(() => reject(failure))
+        } catch {
+          reject(failure)
+        }
+      }
+      socket.once('error', onError)
+      socket.bind({ address: options.host, port: options.port, exclusive: true }, () => {
+        const peer = options.peer
+        if (peer === undefined) {
+          socket.off('error', onError)
+          resolve(new QuicEndpoint(socket, options))
+          return
+        }
+        socket.connect(peer.port, peer.host, () => {
+          socket.off('error', onError)
+          resolve(new QuicEndpoint(socket, options))
+        })
+      })
+    })
+  }
+
+  get isClosed(): boolean {
+    return this.closed
+  }
+
+  get host(): string {
+    return this.local.host
+  }
+
+  get port(): number {
+    return this.local.port
+  }
+
+  /** A snapshot of the counters. */
+  stats(): EndpointStats {
+    return { ...this.counters, connections: this.connections.size }
+  }
+
+  /** Starts a client connection over this socket. */
+  connect(peer: Host, config: Config, serverName: string | null): QuicConnection {
+    if (this.closed) throw new Error(`QUIC endpoint ${this.local.host}:${this.local.port} is closed`)
+    const scid = randomBytes(CID_LENGTH)
+    const native = quiche.Connection.connect(serverName, scid, this.local, peer, config)
+    const conn = new QuicConnection(this, native, scid, false, peer, this.options.keepAliveMs)
+    this.route(conn, scid)
+    this.connections.add(conn)
+    conn.onEstablished(() => this.counters.handshakes++)
+    this.markDirty(conn)
+    return conn
+  }
+
+  // ---- ConnectionHost ----
+
+  markDirty(conn: QuicConnection): void {
+    if (!conn.dirty) {
+      conn.dirty = true
+      this.dirtyList.push(conn)
+    }
+    if (this.flushImmediate === undefined && !this.closed)
+      this.flushImmediate = setImmediate(this.flushCallback)
+  }
+
+  countBadPacket(): void {
+    this.counters.badPackets++
+  }
+
+  forget(conn: QuicConnection): void {
+    for (const key of conn.routes) if (this.routes.get(key) === conn) this.routes.delete(key)
+    if (this.lastConn === conn) this.lastConn = undefined
+    if (!conn.established && conn.isServer) this.pendingHandshakes--
+    if (this.connections.delete(conn) && this.connections.size === 0) this.onIdle?.()
+  }
+
+  // ---- lifecycle ----
+
+  /** Stops accepting and closes every connection gracefully, waiting up to graceMs for peers to finish. */
+  async close(graceMs = 1000): Promise<void> {
+    if (this.closed) return this.closedPromise
+    this.accepting = false
+    this.onIdle = undefined
+    for (const conn of this.connections) conn.endStreams()
+    await this.waitForConnections(graceMs)
+    for (const conn of this.connections) conn.close(0, 'endpoint closing')
+    // One more flush puts the CONNECTION_CLOSE frames on the wire before the socket goes.
+    this.flush()
+    for (const conn of [...this.connections]) conn.kill()
+    this.shutdownSocket()
+    return this.closedPromise
+  }
+
+  /** Drops every connection and the socket at once, without a packet to any peer. */
+  kill(): Promise<void> {
+    if (this.closed) return this.closedPromise
+    this.accepting = false
+    this.shutdownSocket()
+    for (const conn of [...this.connections])
+      conn.kill(new Error(`QUIC endpoint ${this.describeLocal()} was killed`))
+    return this.closedPromise
+  }
+
+  private shutdownSocket(): void {
+    if (this.socketClosed) return
+    this.socketClosed = true
+    this.closed = true
+    if (this.flushImmediate !== undefined) clearImmediate(this.flushImmediate)
+    this.flushImmediate = undefined
+    this.dirtyList = []
+    this.socket.close()
+  }
+
+  private waitForConnections(graceMs: number): Promise<void> {
+    if (this.connections.size === 0 || graceMs <= 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        clearInterval(poll)
+        resolve()
+      }
+      const timer = setTimeout(done, graceMs)
+      const poll = setInterval(() => {
+        if (this.connections.size === 0) done()
+      }, 5)
+    })
+  }
+
+  private describeLocal(): string {
+    return `${this.local.host}:${this.local.port}`
+  }
+
+  private route(conn: QuicConnection, cid: Uint8Array): void {
+    const key = Buffer.from(cid.buffer, cid.byteOffset, cid.byteLength).toString('latin1')
+    this.routes.set(key, conn)
+    conn.routes.push(key)
+  }
+
+  // ---- packet path ----
+
+  private onMessage(msg: Buffer, address: string, port: number): void {
+    const counters = this.counters
+    counters.packetsIn++
+    counters.bytesIn += msg.length
+    if (this.closed) return
+    if (msg.length === 0) {
+      counters.badPackets++
+      return
+    }
+    let conn: QuicConnection | undefined
+    if ((msg[0]! & 0x80) === 0) {
+      // Short header: our own connection ids are all CID_LENGTH bytes, right after the first byte.
+      // Comparing with the last connection used skips the header parser on a busy connection.
+      if (msg.length < 1 + CID_LENGTH) {
+        counters.badPackets++
+        return
+      }
+      const last = this.lastConn
+      if (last !== undefined && msg.compare(last.scid, 0, CID_LENGTH, 1, 1 + CID_LENGTH) === 0) conn = last
+      else {
+        conn = this.routes.get(msg.toString('latin1', 1, 1 + CID_LENGTH))
+        if (conn === undefined) {
+          counters.droppedPackets++
+          return
+        }
+        this.lastConn = conn
+      }
+    } else {
+      let header: Header
+      try {
+        header = quiche.Header.fromSlice(msg, CID_LENGTH)
+      } catch {
+        counters.badPackets++
+        return
+      }
+      const dcid = header.dcid
+      conn = this.routes.get(Buffer.from(dcid.buffer, dcid.byteOffset, dcid.byteLength).toString('latin1'))
+      if (conn === undefined) {
+        if (header.ty === INITIAL && this.accepting) this.accept(msg, address, port, header)
+        else counters.droppedPackets++
+        return
+      }
+    }
+    conn.receive(msg, address, port)
+  }
+
+  private accept(msg: Buffer, address: string, port: number, header: Header): void {
+    const policy = this.options.accept!
+    const counters = this.counters
+    // RFC 9000 14.1: an Initial in a datagram under 1200 bytes is discarded (no amplification).
+    if (msg.length < quiche.MIN_CLIENT_INITIAL_LEN) {
+      counters.droppedPackets++
+      return
+    }
+    if (!quiche.versionIsSupported(header.version)) {
+      const out = this.carve()
+      try {
+        const n = quiche.negotiateVersion(header.scid, header.dcid, out)
+        this.transmit(out, n, port, address)
+      } catch {
+        counters.badPackets++
+      }
+      return
+    }
+    if (this.pendingHandshakes >= policy.maxPendingHandshakes) {
+      counters.refusedInitials++
+      return
+    }
+    const scid = randomBytes(CID_LENGTH)
+    const peer = { host: address, port }
+    let native: QuicConnection['native']
+    try {
+      native = quiche.Connection.accept(scid, null, this.local, peer, policy.config)
+      native.recv(msg, { from: peer, to: this.local })
+    } catch {
+      counters.badPackets++
+      return
+    }
+    // A genuine client Initial always gets an answer; one that gets none was noise, and is
+    // dropped here before it costs a connection slot or a timer.
+    const out = this.carve()
+    let first: ReturnType<typeof native.send>
+    try {
+      first = native.send(out)
+    } catch {
+      first = null
+    }
+    if (first === null) {
+      counters.badPackets++
+      return
+    }
+    this.transmit(out, first[0], port, address)
+    const conn = new QuicConnection(this, native, scid, true, peer, this.options.keepAliveMs)
+    this.route(conn, scid)
+    this.route(conn, header.dcid)
+    this.connections.add(conn)
+    this.pendingHandshakes++
+    const timer = setTimeout(() => {
+      counters.handshakeTimeouts++
+      conn.kill(new Error(`QUIC handshake from ${conn.remote} did not complete`))
+    }, policy.handshakeTimeoutMs)
+    conn.onClose(() => clearTimeout(timer))
+    conn.onEstablished(() => {
+      clearTimeout(timer)
+      this.pendingHandshakes--
+      counters.handshakes++
+      policy.onConnection(conn)
+    })
+    this.markDirty(conn)
+  }
+
+  /** A fresh packet-sized buffer from the send slab. */
+  private carve(): Buffer {
+    if (SEND_SLAB - this.slabOffset < MAX_PACKET_SIZE) {
+      this.slab = Buffer.allocUnsafe(SEND_SLAB)
+      this.slabOffset = 0
+    }
+    return this.slab.subarray(this.slabOffset, this.slabOffset + MAX_PACKET_SIZE)
+  }
+
+  /** Sends the first n bytes of a buffer from carve(), retiring them from the slab. */
+  private transmit(packet: Buffer, n: number, port: number, host: string): void {
+    this.slabOffset += n
+    this.counters.packetsOut++
+    this.counters.bytesOut += n
+    if (this.connected) this.socket.send(packet, 0, n)
+    else this.socket.send(packet, 0, n, port, host)
+  }
+
+  private flush(): void {
+    if (this.flushImmediate !== undefined) clearImmediate(this.flushImmediate)
+    this.flushImmediate = undefined
+    const list = this.dirtyList
+    this.dirtyList = []
+    for (const conn of list) {
+      conn.dirty = false
+      if (conn.closed) continue
+      conn.serviceStreams()
+      if (!conn.closed && this.drain(conn) && !conn.closing) this.markDirty(conn)
+      if (!conn.closed) conn.settle()
+    }
+  }
+
+  /** The send loop for one connection; returns true when the burst limit cut it short. */
+  private drain(conn: QuicConnection): boolean {
+    if (this.closed) return false
+    const native = conn.native
+    const { host, port } = conn.peer
+    // A closing connection only owes the peer its CONNECTION_CLOSE (one per packet number space).
+    for (let budget = conn.closing ? 3 : MAX_BURST; budget > 0; budget--) {
+      const out = this.carve()
+      let result: ReturnType<typeof native.send>
+      try {
+        result = native.send(out)
+      } catch {
+        return false
+      }
+      if (result === null) return false
+      this.transmit(out, result[0], port, host)
+    }
+    return true
+  }
+}

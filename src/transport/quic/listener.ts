@@ -1,0 +1,92 @@
+import type { Listener } from '../types.js'
+import { fingerprintOfPem, generateCertificate } from './certificate.js'
+import { buildConfig, DEFAULT_TUNING } from './config.js'
+import type { QuicConnection } from './connection.js'
+import { type EndpointStats, QuicEndpoint } from './endpoint.js'
+
+/** Options of a QUIC listener; only host and port are required. */
+export interface QuicListenOptions {
+  host: string
+  /** UDP port; 0 picks a free one. */
+  port: number
+  /** PEM private key and certificate; both or neither (then a self-signed one is generated). */
+  key?: string
+  cert?: string
+  /** Idle timeout of each connection (ms, default 30 000); keep-alive PINGs go out at a third of it. */
+  idleTimeoutMs?: number
+  /** Handshakes allowed in flight at once; further Initial packets are ignored (default 1024). */
+  maxPendingHandshakes?: number
+  /** A handshake not done by then is dropped (ms, default 10 000). */
+  handshakeTimeoutMs?: number
+  /** How long close() waits for peers to finish their streams (ms, default 1000). */
+  closeGraceMs?: number
+}
+
+/** A bound QUIC listener: the Listener contract plus the certificate fingerprint clients pin. */
+export interface QuicListener extends Listener {
+  /** SHA-256 of the listener's certificate, lowercase hex. */
+  readonly fingerprint: string
+  /** The PEM certificate the listener presents. */
+  readonly cert: string
+  stats(): EndpointStats
+}
+
+function positiveInteger(
+  options: QuicListenOptions,
+  field: keyof QuicListenOptions,
+  fallback: number,
+): number {
+  const value = options[field]
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new Error(`${field} must be a positive integer, got ${String(value)}`)
+  }
+  return value
+}
+
+/** Binds a QUIC listener; onConnection gets every connection whose handshake completed. */
+export async function listenQuic(
+  options: QuicListenOptions,
+  onConnection: (conn: QuicConnection) => void,
+): Promise<QuicListener> {
+  if (typeof options.host !== 'string' || options.host.length === 0) {
+    throw new Error(`host must be a non-empty string, got ${String(options.host)}`)
+  }
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) {
+    throw new Error(`port must be an integer from 0 to 65535, got ${String(options.port)}`)
+  }
+  const idleTimeoutMs = positiveInteger(options, 'idleTimeoutMs', DEFAULT_TUNING.idleTimeoutMs)
+  const maxPendingHandshakes = positiveInteger(options, 'maxPendingHandshakes', 1024)
+  const handshakeTimeoutMs = positiveInteger(options, 'handshakeTimeoutMs', 10_000)
+  const closeGraceMs = positiveInteger(options, 'closeGraceMs', 1000)
+  const { key, cert } = options
+  if ((key === undefined) !== (cert === undefined)) {
+    throw new Error(
+      `key and cert must be given together, got ${key === undefined ? 'cert without key' : 'key without cert'}`,
+    )
+  }
+  if (key !== undefined && typeof key !== 'string')
+    throw new Error(`key must be a PEM string, got ${typeof key}`)
+  if (cert !== undefined && typeof cert !== 'string')
+    throw new Error(`cert must be a PEM string, got ${typeof cert}`)
+  const identity =
+    key !== undefined && cert !== undefined
+      ? { key, cert, fingerprint: fingerprintOfPem(cert) }
+      : generateCertificate()
+  const config = buildConfig({ ...DEFAULT_TUNING, idleTimeoutMs }, identity.key, identity.cert)
+  const endpoint = await QuicEndpoint.bind({
+    host: options.host,
+    port: options.port,
+    keepAliveMs: Math.floor(idleTimeoutMs / 3),
+    accept: { config, onConnection, maxPendingHandshakes, handshakeTimeoutMs },
+  })
+  return {
+    host: endpoint.host,
+    port: endpoint.port,
+    fingerprint: identity.fingerprint,
+    cert: identity.cert,
+    stats: () => ({ ...endpoint.stats() }),
+    close: () => endpoint.close(closeGraceMs),
+    kill: () => endpoint.kill(),
+  }
+}

@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto'
+import dgram from 'node:dgram'
+import type { Link } from '../../src/transport/types.js'
+
+/** Deterministic PRNG (mulberry32) so failures reproduce. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Pseudo-random bytes from a seed. */
+export function bytes(size: number, seed: number): Buffer {
+  const next = prng(seed)
+  const out = Buffer.allocUnsafe(size)
+  for (let i = 0; i < size; i++) out[i] = (next() * 256) | 0
+  return out
+}
+
+export const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex')
+
+/** Writes data in chunks honouring backpressure, then ends the link. */
+export function writeAll(
+  link: Pick<Link, 'send' | 'onDrain' | 'end'>,
+  data: Buffer,
+  chunkSize = 16 * 1024,
+): void {
+  let offset = 0
+  const pump = () => {
+    while (offset < data.length) {
+      const chunk = data.subarray(offset, offset + chunkSize)
+      offset += chunk.length
+      if (!link.send(chunk)) return
+    }
+    link.end()
+  }
+  link.onDrain(pump)
+  pump()
+}
+
+/** Collects everything a link receives until it closes; rejects on a close with an error. */
+export function readAll(link: Pick<Link, 'onData' | 'onClose'>): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  return new Promise((resolve, reject) => {
+    link.onData((chunk) => chunks.push(Buffer.from(chunk)))
+    link.onClose((error) => (error ? reject(error) : resolve(Buffer.concat(chunks))))
+  })
+}
+
+/** A UDP port nothing listens on (bound, read, released). */
+export async function freeUdpPort(): Promise<number> {
+  const socket = dgram.createSocket('udp4')
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()))
+  const { port } = socket.address()
+  await new Promise<void>((resolve) => socket.close(() => resolve()))
+  return port
+}
+
+/** Handle and timer counts from process.getActiveResourcesInfo(), for leak checks. */
+export function resources(): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const name of process.getActiveResourcesInfo()) counts[name] = (counts[name] ?? 0) + 1
+  return counts
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Polls until check() is true or the time is up. */
+export async function until(check: () => boolean, timeoutMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) return false
+    await sleep(5)
+  }
+  return true
+}
+
+/** Impairments of the in-test UDP relay (probabilities per datagram). */
+export interface RelayImpairment {
+  drop: number
+  duplicate: number
+  /** Share of datagrams held back 1-5 ms, so later ones overtake them. */
+  reorder: number
+  seed: number
+}
+
+/**
+ * A small UDP relay between one client and a server on 127.0.0.1 that drops, duplicates and
+ * reorders datagrams both ways.
+ */
+export class LossyRelay {
+  dropped = 0
+  duplicated = 0
+  reordered = 0
+  forwarded = 0
+  private client: { address: string; port: number } | undefined
+  private readonly timers = new Set<NodeJS.Timeout>()
+  private readonly random: () => number
+
+  private constructor(
+    private readonly socket: dgram.Socket,
+    private readonly target: number,
+    private readonly impairment: RelayImpairment,
+  ) {
+    this.random = prng(impairment.seed)
+    socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo))
+  }
+
+  static async start(targetPort: number, impairment: RelayImpairment): Promise<LossyRelay> {
+    const socket = dgram.createSocket('udp4')
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()))
+    return new LossyRelay(socket, targetPort, impairment)
+  }
+
+  get port(): number {
+    return this.socket.address().port
+  }
+
+  private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    const fromServer = rinfo.port === this.target
+    if (!fromServer) this.client = { address: rinfo.address, port: rinfo.port }
+    const to = fromServer ? this.client : { address: '127.0.0.1', port: this.target }
+    if (to === undefined) return
+    const { drop, duplicate, reorder } = this.impairment
+    if (this.random() < drop) {
+      this.dropped++
+      return
+    }
+    const copies = this.random() < duplicate ? 2 : 1
+    if (copies === 2) this.duplicated++
+    for (let i = 0; i < copies; i++) {
+      if (this.random() < reorder) {
+        this.reordered++
+        const timer = setTimeout(
+          () => {
+            this.timers.delete(timer)
+            this.forward(msg, to)
+          },
+          1 + Math.floor(this.random() * 5),
+        )
+        this.timers.add(timer)
+      } else this.forward(msg, to)
+    }
+  }
+
+  private forward(msg: Buffer, to: { address: string; port: number }): void {
+    this.forwarded++
+    this.socket.send(msg, to.port, to.address)
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer)
+    this.timers.clear()
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()))
+  }
+}

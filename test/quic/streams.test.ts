@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, test } from 'vitest'
+import { closeClients, connectQuic, listenQuic, type QuicListener } from '../../src/transport/quic/index.js'
+import type { QuicStream } from '../../src/transport/quic/stream.js'
+import { bytes, readAll, sha256, until, writeAll } from './helpers.js'
+
+const HOST = '127.0.0.1'
+const cleanup: (() => Promise<unknown> | unknown)[] = []
+
+afterEach(async () => {
+  await closeClients()
+  for (const step of cleanup.splice(0).reverse()) await step()
+})
+
+async function node(onStream: (stream: QuicStream) => void): Promise<QuicListener> {
+  const listener = await listenQuic({ host: HOST, port: 0 }, (conn) => conn.onStream(onStream))
+  cleanup.push(() => listener.close())
+  return listener
+}
+
+describe('quic streams on one connection', () => {
+  test('many concurrent streams each echo their own bytes', async () => {
+    const listener = await node((stream) => stream.onData((chunk) => stream.send(chunk)))
+    const conn = await connectQuic({ host: HOST, port: listener.port, timeoutMs: 3000 })
+    const count = 300
+    const ok = await Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const stream = conn.openStream()
+        const data = bytes(4096 + i * 7, 1000 + i)
+        const echoed = readAll(stream)
+        writeAll(stream, data)
+        return sha256(await echoed) === sha256(data)
+      }),
+    )
+    expect(ok.filter(Boolean).length).toBe(count)
+    expect(conn.streamCount).toBe(0)
+  })
+
+  test('opens more streams than the peer allows at once, waiting for stream credit', async () => {
+    let served = 0
+    const listener = await node((stream) => {
+      stream.onData(() => {})
+      stream.onClose((error) => {
+        if (!error) served++
+      })
+    })
+    const conn = await connectQuic({ host: HOST, port: listener.port, timeoutMs: 3000 })
+    const count = 2500 // the node grants 1024 concurrent streams
+    const payload = Buffer.alloc(1024, 1)
+    const ids = await Promise.all(
+      Array.from(
+        { length: count },
+        () =>
+          new Promise<number>((resolve, reject) => {
+            const stream = conn.openStream()
+            stream.onClose((error) => (error ? reject(error) : resolve(stream.id)))
+            stream.send(payload)
+            stream.end()
+          }),
+      ),
+    )
+    expect(new Set(ids).size).toBe(count)
+    expect(Math.max(...ids)).toBe((count - 1) * 4)
+    expect(await until(() => served === count)).toBe(true)
+  })
+
+  test('backpressure both ways: a paused reader stops the writer until it resumes', async () => {
+    let nodeStream: QuicStream | undefined
+    let received = 0
+    const listener = await node((stream) => {
+      nodeStream = stream
+      stream.pause()
+      stream.onData((chunk) => {
+        received += chunk.length
+      })
+    })
+    const conn = await connectQuic({ host: HOST, port: listener.port, timeoutMs: 3000 })
+    const stream = conn.openStream()
+    const chunk = Buffer.alloc(64 * 1024, 2)
+    let accepted = 0
+    while (stream.send(chunk)) {
+      accepted += chunk.length
+      if (accepted > 64 * 1024 * 1024) break
+    }
+    accepted += chunk.length
+    // Flow control (4 MiB stream window) plus the 1 MiB send queue stop the writer early.
+    expect(accepted).toBeLessThan(16 * 1024 * 1024)
+    expect(await until(() => nodeStream !== undefined)).toBe(true)
+    expect(received).toBe(0)
+    let drained = false
+    stream.onDrain(() => {
+      drained = true
+    })
+    nodeStream!.resume()
+    expect(await until(() => drained)).toBe(true)
+    stream.end()
+    expect(await until(() => received === accepted)).toBe(true)
+  })
+
+  test('a stream reset by the peer fails with an error, the connection lives on', async () => {
+    const listener = await node((stream) => {
+      stream.onData(() => stream.destroy())
+    })
+    const conn = await connectQuic({ host: HOST, port: listener.port, timeoutMs: 3000 })
+    const doomed = conn.openStream()
+    const failed = readAll(doomed)
+    doomed.send(Buffer.from('reset me'))
+    await expect(failed).rejects.toThrow(/stream 0/)
+    expect(conn.closed).toBe(false)
+  })
+})

@@ -1,0 +1,58 @@
+import { expect, test } from '../../src/vitest/index.js'
+
+test('QUIC streams keep every byte through 3 % loss, reordering and duplication', async ({
+  fabric,
+  proxy,
+}) => {
+  const node = await fabric.node()
+  const lossy = await proxy.udp({
+    target: node,
+    impairments: [
+      { kind: 'loss', rate: 0.03, direction: 'both' },
+      { kind: 'reorder', rate: 0.05, delayMs: 5, direction: 'both' },
+      { kind: 'duplicate', rate: 0.02, direction: 'both' },
+    ],
+  })
+  expect(lossy.url).toBe(`quic://127.0.0.1:${lossy.port}`)
+  const report = await fabric.load({
+    targets: [lossy],
+    streams: 40,
+    concurrency: 8,
+    bytesPerStream: 128 * 1024,
+  })
+  expect(report.bytesSent).toBe(40 * 128 * 1024)
+  expect(node.stats()).toMatchObject({ bytes: 40 * 128 * 1024, contentErrors: 0 })
+  expect(report).toPassVerdict()
+  expect(report).toHaveNoChannelLeaks()
+  const stats = lossy.stats()
+  expect(stats.packetsDropped).toBeGreaterThan(0)
+  expect(stats.packetsDuplicated).toBeGreaterThan(0)
+})
+
+test('a QUIC connection rides out a half-second outage on its path', async ({ fabric, proxy }) => {
+  const node = await fabric.node()
+  const path = await proxy.udp({ target: node })
+  setTimeout(() => path.set([{ kind: 'outage' }]), 150)
+  setTimeout(() => path.clear(), 650)
+  const report = await fabric.load({
+    targets: [path],
+    soak: true,
+    duration: '1s',
+    concurrency: 4,
+    bytesPerStream: 16 * 1024,
+    ackTimeout: '3s',
+  })
+  expect(report.failedStreams).toBe(0)
+  expect(report.successfulStreams).toBeGreaterThan(4)
+  expect(report.ackP99Ms).toBeGreaterThan(100)
+  expect(report).toPassVerdict()
+})
+
+test('requireQuic flags a TCP target in an otherwise healthy run', async ({ fabric }) => {
+  const quic = await fabric.node()
+  const tcp = await fabric.node({ transport: 'tcp' })
+  const report = await fabric.load({ targets: [quic, tcp], streams: 10, requireQuic: true })
+  expect(report.successfulStreams).toBe(10)
+  expect(report).not.toPassVerdict()
+  expect(report.verdictReasons).toEqual([`non_quic_targets=${tcp.url}`])
+})
