@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const ours = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const work = mkdtempSync(join(tmpdir(), 'quicksand-consumer-'))
+// Each step is bounded, so a hung install or runner fails the check instead of stalling it.
 const run = (cmd, args, cwd) =>
-  execFileSync(cmd, args, { cwd, stdio: 'inherit', env: { ...process.env, CI: 'true' } })
+  execFileSync(cmd, args, { cwd, stdio: 'inherit', timeout: 300_000, env: { ...process.env, CI: 'true' } })
 
 try {
   const packed = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', work], {
