@@ -1,7 +1,7 @@
 import { FrameDecoder } from '../protocol/codec.js'
 import {
   ErrorCode,
-  encodeData,
+  encodeDataHeader,
   encodeFrame,
   type Frame,
   FrameType,
@@ -40,7 +40,9 @@ export class ClientChannel {
 
   /** Queue a DATA frame; false when the link asks the sender to wait for drain. */
   sendData(sequence: number, payload: Uint8Array): boolean {
-    return this.connection.send(encodeData(this.id, sequence, payload))
+    // Header and payload as two writes: the link gathers them, the payload is never copied.
+    this.connection.send(encodeDataHeader(this.id, sequence, payload.length))
+    return this.connection.send(payload)
   }
 
   /** Ask the node to close the channel; it answers with CLOSE_ACK. */

@@ -49,10 +49,15 @@ export type Frame =
   | { type: typeof FrameType.PONG; channel: number; nonce: number }
   | { type: typeof FrameType.ERROR; channel: number; code: number; reason: string }
 
-/** Encode the header (type, channel, body length) into a fresh buffer with `bodyLength` bytes of room after it. */
-function frameBuffer(type: number, channel: number, bodyLength: number): { buf: Buffer; at: number } {
+/** Encode the header (type, channel, body length) into a fresh buffer with `room` bytes after it. */
+function frameBuffer(
+  type: number,
+  channel: number,
+  bodyLength: number,
+  room = bodyLength,
+): { buf: Buffer; at: number } {
   const headerSize = varintSize(type) + varintSize(channel) + varintSize(bodyLength)
-  const buf = Buffer.allocUnsafe(headerSize + bodyLength)
+  const buf = Buffer.allocUnsafe(headerSize + room)
   let at = writeVarint(buf, 0, type)
   at = writeVarint(buf, at, channel)
   at = writeVarint(buf, at, bodyLength)
@@ -104,7 +109,24 @@ export function encodeFrame(frame: Frame): Buffer {
 
 /** Encode a DATA frame; the payload is copied once into the frame. */
 export function encodeData(channel: number, sequence: number, payload: Uint8Array): Buffer {
-  const { buf, at } = frameBuffer(FrameType.DATA, channel, varintSize(sequence) + payload.length)
-  buf.set(payload, writeVarint(buf, at, sequence))
+  const header = encodeDataHeader(channel, sequence, payload.length)
+  const buf = Buffer.allocUnsafe(header.length + payload.length)
+  header.copy(buf)
+  buf.set(payload, header.length)
+  return buf
+}
+
+/**
+ * The bytes of a DATA frame that come before its payload. Sending this and then the payload
+ * as a second write puts the same frame on the wire without copying the payload.
+ */
+export function encodeDataHeader(channel: number, sequence: number, payloadLength: number): Buffer {
+  const { buf, at } = frameBuffer(
+    FrameType.DATA,
+    channel,
+    varintSize(sequence) + payloadLength,
+    varintSize(sequence),
+  )
+  writeVarint(buf, at, sequence)
   return buf
 }

@@ -1,12 +1,20 @@
 import { createCipheriv, createHash } from 'node:crypto'
 import { crc32 } from 'node:zlib'
 
-// Payload bytes are an AES-128-CTR keystream keyed by the logical stream id, with the block
-// counter taken from the byte offset: any peer can regenerate the bytes of (stream, offset)
-// without state, and native AES keeps up with the wire where a JavaScript fill loop does not.
+// Payload bytes are an AES-128-CTR keystream keyed by the logical stream id, repeating every
+// PERIOD bytes: byte o of stream s is keystream_s[o mod PERIOD], the block counter taken from
+// that offset. Any peer regenerates the bytes of (stream, offset) without state. Long streams
+// keep one PERIOD of keystream cached, so their payload is a copy, not a cipher pass: generating
+// the load costs far less than moving it. Short streams (the churn case) never fill the cache.
 
-const ZEROS = Buffer.alloc(1024 * 1024 + 16)
+/** The keystream repeats every PERIOD bytes of a stream. */
+export const PAYLOAD_PERIOD = 256 * 1024
+const CACHE_AFTER = 64 * 1024
+const CACHED_STREAMS = 32
+
+const ZEROS = Buffer.alloc(PAYLOAD_PERIOD + 16)
 const keys = new Map<number, Buffer>()
+const periods = new Map<number, Buffer>()
 
 function streamKey(stream: number): Buffer {
   let key = keys.get(stream)
@@ -18,18 +26,48 @@ function streamKey(stream: number): Buffer {
   return key
 }
 
-/** The deterministic payload of `length` bytes at `offset` in logical stream `stream`. */
-export function streamPayload(stream: number, offset: number, length: number): Buffer {
-  if (length > ZEROS.length - 16)
-    throw new RangeError(`payload length ${length} exceeds ${ZEROS.length - 16}`)
+/** Keystream bytes [offset, offset + length) of one period; offset + length <= PAYLOAD_PERIOD. */
+function keystream(stream: number, offset: number, length: number): Buffer {
   const block = Math.floor(offset / 16)
   const skip = offset - block * 16
   const iv = Buffer.alloc(16)
-  iv.writeUInt32BE(Math.floor(block / 0x100000000), 8)
-  iv.writeUInt32BE(block >>> 0, 12)
-  const cipher = createCipheriv('aes-128-ctr', streamKey(stream), iv)
-  const out = cipher.update(ZEROS.subarray(0, length + skip))
+  iv.writeUInt32BE(block, 12)
+  const out = createCipheriv('aes-128-ctr', streamKey(stream), iv).update(ZEROS.subarray(0, length + skip))
   return skip === 0 ? out : out.subarray(skip)
+}
+
+/** The stream's whole period, cached for the few most recently used long streams. */
+function period(stream: number): Buffer {
+  let bytes = periods.get(stream)
+  if (bytes) {
+    periods.delete(stream)
+  } else {
+    bytes = keystream(stream, 0, PAYLOAD_PERIOD)
+    if (periods.size >= CACHED_STREAMS) periods.delete(periods.keys().next().value!)
+  }
+  periods.set(stream, bytes)
+  return bytes
+}
+
+/**
+ * The deterministic payload of `length` bytes at `offset` in logical stream `stream`.
+ * The result may be a view of a shared cache: read it, never write to it.
+ */
+export function streamPayload(stream: number, offset: number, length: number): Buffer {
+  const at = offset % PAYLOAD_PERIOD
+  if (offset + length <= CACHE_AFTER) return keystream(stream, at, length)
+  const bytes = period(stream)
+  if (at + length <= PAYLOAD_PERIOD) return bytes.subarray(at, at + length)
+  const out = Buffer.allocUnsafe(length)
+  let written = 0
+  let from = at
+  while (written < length) {
+    const take = Math.min(length - written, PAYLOAD_PERIOD - from)
+    bytes.copy(out, written, from, from + take)
+    written += take
+    from = 0
+  }
+  return out
 }
 
 /** CRC-32 of bytes, continuing from `previous` when given. */

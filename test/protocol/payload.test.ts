@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { checksum, foldChecksum, streamPayload } from '../../src/protocol/payload.js'
+import { checksum, foldChecksum, PAYLOAD_PERIOD, streamPayload } from '../../src/protocol/payload.js'
 
 describe('stream payload', () => {
   it('is the same bytes whether generated whole or piece by piece at any offset', () => {
@@ -12,6 +12,25 @@ describe('stream payload', () => {
     ])
     expect(pieces.equals(whole)).toBe(true)
     expect(streamPayload(42, 1234, 100).equals(whole.subarray(1234, 1334))).toBe(true)
+  })
+
+  it('repeats every period, and a wrapped read equals the pieces on either side of the seam', () => {
+    const first = streamPayload(7, 0, PAYLOAD_PERIOD)
+    expect(streamPayload(7, PAYLOAD_PERIOD, 4096).equals(first.subarray(0, 4096))).toBe(true)
+    expect(streamPayload(7, 3 * PAYLOAD_PERIOD + 100, 50).equals(first.subarray(100, 150))).toBe(true)
+    const seam = streamPayload(7, PAYLOAD_PERIOD - 1000, 3000)
+    expect(seam.subarray(0, 1000).equals(first.subarray(PAYLOAD_PERIOD - 1000))).toBe(true)
+    expect(seam.subarray(1000).equals(first.subarray(0, 2000))).toBe(true)
+    // A 1 MiB payload spans several periods.
+    const big = streamPayload(7, 10, 1024 * 1024)
+    expect(big.subarray(PAYLOAD_PERIOD, PAYLOAD_PERIOD + 64).equals(first.subarray(10, 74))).toBe(true)
+  })
+
+  it('gives short streams the same bytes whether or not the period is cached', () => {
+    const direct = streamPayload(8, 100, 1000)
+    streamPayload(8, 200_000, 10)
+    expect(streamPayload(8, 100, 1000).equals(direct)).toBe(true)
+    expect(streamPayload(8, 0, 70_000).subarray(100, 1100).equals(direct)).toBe(true)
   })
 
   it('differs between streams and is not all zeros', () => {

@@ -16,7 +16,8 @@ function socketLink(socket: net.Socket): Link {
     closeHandler?.(failure)
   })
   // Frames written in one event-loop turn leave in one syscall: cork on the first write,
-  // uncork on the next tick (the pattern the net docs recommend).
+  // uncork once the turn's I/O callbacks are done. libuv delivers several reads per turn, so a
+  // node's ACKs for all of them share one writev instead of one syscall each.
   let corked = false
   const uncork = () => {
     corked = false
@@ -28,7 +29,7 @@ function socketLink(socket: net.Socket): Link {
       if (!corked) {
         corked = true
         socket.cork()
-        process.nextTick(uncork)
+        setImmediate(uncork)
       }
       return socket.write(chunk)
     },
