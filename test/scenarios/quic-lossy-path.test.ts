@@ -44,12 +44,14 @@ test('a QUIC connection rides out a half-second outage on its path', async ({ fa
     soak: true,
     duration: '1500ms',
     concurrency: 4,
-    bytesPerStream: 16 * 1024,
+    // 32 frames a stream: when the path goes dark, channels are waiting on DATA ACKs, not on
+    // their OPEN or CLOSE.
+    bytesPerStream: 512 * 1024,
     ackTimeout: '3s',
   })
   await outage
   expect(report.failedStreams).toBe(0)
-  expect(report.successfulStreams).toBeGreaterThan(4)
+  expect(report.successfulStreams).toBeGreaterThanOrEqual(4)
   // ACKs in flight when the path went dark waited out the outage.
   expect(report.targetStats[path.url]!.maxAckMs).toBeGreaterThan(400)
   expect(report).toPassVerdict()

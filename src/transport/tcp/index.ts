@@ -1,6 +1,10 @@
 import net from 'node:net'
 import type { ConnectOptions, Link, Listener, ListenOptions, Transport } from '../types.js'
 
+// A window of inflightFrames 64 KiB frames must fit before send() asks the sender to wait;
+// at the 16 KiB default every frame waited for a drain, one frame per event-loop turn.
+const WRITE_HIGH_WATER_MARK = 4 * 1024 * 1024
+
 /** Wrap a connected net.Socket as a Link. */
 function socketLink(socket: net.Socket): Link {
   socket.setNoDelay(true)
@@ -95,7 +99,13 @@ async function listen(options: ListenOptions, onLink: (link: Link) => void): Pro
 
 async function connect(options: ConnectOptions): Promise<Link> {
   return new Promise<Link>((resolve, reject) => {
-    const socket = net.connect({ host: options.host, port: options.port, noDelay: true })
+    // writableHighWaterMark reaches the socket's stream options; @types/node omits it here.
+    const socket = net.connect({
+      host: options.host,
+      port: options.port,
+      noDelay: true,
+      writableHighWaterMark: WRITE_HIGH_WATER_MARK,
+    } as net.NetConnectOpts)
     const timer = setTimeout(() => {
       socket.destroy()
       reject(
