@@ -1,5 +1,5 @@
 import { LatencyHistogram } from '../metrics/histogram.js'
-import type { StreamSample } from './types.js'
+import type { ReportCounters, StreamSample } from './types.js'
 
 const SAMPLE_LIMIT = 25
 
@@ -18,24 +18,9 @@ export interface TargetPartial {
 }
 
 /** Everything one worker measured; plain data so it crosses the thread boundary. */
-export interface WorkerPartial {
+export interface WorkerPartial extends ReportCounters {
   startedAt: number
   finishedAt: number
-  totalStreams: number
-  successfulStreams: number
-  failedStreams: number
-  bytesSent: number
-  framesSent: number
-  acksReceived: number
-  abandonedFrames: number
-  ackMismatchedStreams: number
-  ackIntegrityErrors: number
-  failoverEvents: number
-  channelOpens: number
-  channelCloses: number
-  channelLeaks: number
-  controlStreams: number
-  bulkStreams: number
   histograms: { ack: string; controlAck: string; bulkAck: string; setup: string; streamDuration: string }
   errors: Record<string, number>
   targets: Record<string, TargetPartial>

@@ -1,6 +1,6 @@
 import { HARD_MAX_PAYLOAD } from '../protocol/frames.js'
 import { type Duration, parseDuration } from './duration.js'
-import type { ReportConfig } from './types.js'
+import type { ReportConfig, VerdictThresholds } from './types.js'
 
 /** Something that can stand as a load target: a fabric node, a proxy, or anything with a url. */
 export interface TargetLike {
@@ -11,7 +11,7 @@ export interface TargetLike {
 }
 
 /** Configuration of one load run (the reference load tester's client flags, camelCased). */
-export interface LoadConfig {
+export interface LoadConfig extends VerdictThresholds {
   /** Fabric nodes, proxies in front of them, or URLs ('tcp://127.0.0.1:4000', 'quic://…'). */
   targets: Array<TargetLike | string>
   /** Logical streams to run; default 100. */
@@ -52,15 +52,6 @@ export interface LoadConfig {
   failTarget?: number
   /** Delay before killing failTarget; default 0. */
   failAfter?: Duration
-  maxAckP95Ms?: number
-  maxAckP99Ms?: number
-  maxControlAckP95Ms?: number
-  maxSetupP95Ms?: number
-  maxSetupP99Ms?: number
-  minThroughputMbps?: number
-  minChannelChurnPerSec?: number
-  /** Fail the verdict when a target is not quic:// (non_quic_targets); default false. */
-  requireQuic?: boolean
 }
 
 /** A validated config: what the report records, plus what the runner needs beyond it. */
@@ -70,6 +61,15 @@ export interface ResolvedConfig extends ReportConfig {
   fingerprints: Array<string | undefined>
 }
 
+const THRESHOLDS = [
+  'maxAckP95Ms',
+  'maxAckP99Ms',
+  'maxControlAckP95Ms',
+  'maxSetupP95Ms',
+  'maxSetupP99Ms',
+  'minThroughputMbps',
+  'minChannelChurnPerSec',
+] as const
 const KEYS = new Set([
   'targets',
   'streams',
@@ -91,24 +91,9 @@ const KEYS = new Set([
   'workers',
   'failTarget',
   'failAfter',
-  'maxAckP95Ms',
-  'maxAckP99Ms',
-  'maxControlAckP95Ms',
-  'maxSetupP95Ms',
-  'maxSetupP99Ms',
-  'minThroughputMbps',
-  'minChannelChurnPerSec',
   'requireQuic',
+  ...THRESHOLDS,
 ])
-const THRESHOLDS = [
-  'maxAckP95Ms',
-  'maxAckP99Ms',
-  'maxControlAckP95Ms',
-  'maxSetupP95Ms',
-  'maxSetupP99Ms',
-  'minThroughputMbps',
-  'minChannelChurnPerSec',
-] as const
 const SCHEMES = ['tcp', 'quic']
 
 /** The error every invalid config rejects with. */

@@ -1,27 +1,9 @@
 import { LatencyHistogram } from '../metrics/histogram.js'
 import type { WorkerPartial } from './collector.js'
 import type { ResolvedConfig } from './config.js'
-import type { LoadReport, ReportConfig, TargetStats } from './types.js'
+import { type LoadReport, REPORT_COUNTERS, type ReportConfig, type TargetStats } from './types.js'
 
 export const SCHEMA_VERSION = 'quicksand.load-report/1'
-
-const COUNTERS = [
-  'totalStreams',
-  'successfulStreams',
-  'failedStreams',
-  'bytesSent',
-  'framesSent',
-  'acksReceived',
-  'abandonedFrames',
-  'ackMismatchedStreams',
-  'ackIntegrityErrors',
-  'failoverEvents',
-  'channelOpens',
-  'channelCloses',
-  'channelLeaks',
-  'controlStreams',
-  'bulkStreams',
-] as const
 
 function ms(value: number): number {
   return Math.round(value * 1000) / 1000
@@ -55,13 +37,13 @@ export function buildReport(
   finishedAt: Date,
   nodeChannelsActive: Record<string, number>,
 ): LoadReport {
-  const totals = Object.fromEntries(COUNTERS.map((key) => [key, 0])) as Record<
-    (typeof COUNTERS)[number],
+  const totals = Object.fromEntries(REPORT_COUNTERS.map((key) => [key, 0])) as Record<
+    (typeof REPORT_COUNTERS)[number],
     number
   >
   const errors: Record<string, number> = {}
   for (const partial of partials) {
-    for (const key of COUNTERS) totals[key] += partial[key]
+    for (const key of REPORT_COUNTERS) totals[key] += partial[key]
     addInto(errors, partial.errors)
   }
   const loadStart = Math.min(...partials.map((p) => p.startedAt), finishedAt.getTime())

@@ -42,7 +42,7 @@ export interface StreamSample {
 }
 
 /** The resolved config, as recorded in a report (durations in ms, targets as URLs). */
-export interface ReportConfig {
+export interface ReportConfig extends VerdictThresholds {
   targets: string[]
   streams: number
   concurrency: number
@@ -61,6 +61,10 @@ export interface ReportConfig {
   timeoutMs: number
   inflightFrames: number
   workers: number
+}
+
+/** Verdict thresholds a config may set, in the report's units; none is on unless set (0 = off). */
+export interface VerdictThresholds {
   maxAckP95Ms?: number
   maxAckP99Ms?: number
   maxControlAckP95Ms?: number
@@ -68,8 +72,30 @@ export interface ReportConfig {
   maxSetupP99Ms?: number
   minThroughputMbps?: number
   minChannelChurnPerSec?: number
+  /** Fail the verdict when a target is not quic:// (non_quic_targets); default false. */
   requireQuic?: boolean
 }
+
+/** Counters every worker keeps and the report sums, with the report's names. */
+export const REPORT_COUNTERS = [
+  'totalStreams',
+  'successfulStreams',
+  'failedStreams',
+  'bytesSent',
+  'framesSent',
+  'acksReceived',
+  'abandonedFrames',
+  'ackMismatchedStreams',
+  'ackIntegrityErrors',
+  'failoverEvents',
+  'channelOpens',
+  'channelCloses',
+  'channelLeaks',
+  'controlStreams',
+  'bulkStreams',
+] as const
+
+export type ReportCounters = Record<(typeof REPORT_COUNTERS)[number], number>
 
 /** A load run's report: plain JSON, the reference load tester's fields in camelCase. */
 export interface LoadReport {
