@@ -120,6 +120,20 @@ describe('quic robustness', () => {
     expect((await lateEcho).toString()).toBe('still here')
   })
 
+  test('a handshake the node could not read before its timeout, due to a blocked event loop, survives', async () => {
+    const listener = await echoNode({ handshakeTimeoutMs: 100 })
+    const link = await quicTransport.connect({ host: HOST, port: listener.port, timeoutMs: 3000 })
+    // The client counts itself connected once it sends its last handshake flight; blocking the
+    // event loop now leaves that flight unread in the node's socket past the node's deadline.
+    const blockedUntil = Date.now() + 300
+    while (Date.now() < blockedUntil) {}
+    const echoed = readAll(link)
+    writeAll(link, Buffer.from('still connected'))
+    expect((await echoed).toString()).toBe('still connected')
+    expect(listener.stats().handshakeTimeouts).toBe(0)
+    expect(listener.stats().handshakes).toBe(1)
+  })
+
   test('keeps every byte through a relay that drops, duplicates and reorders', async () => {
     const listener = await echoNode()
     const relay = await LossyRelay.start(listener.port, {

@@ -240,6 +240,26 @@ describe('quic transport', () => {
     expect(await until(() => (resources().UDPWrap ?? 0) === 1)).toBe(true)
   })
 
+  test('close() tells clients whose links it cuts short, instead of leaving them to time out', async () => {
+    const listener = await quicTransport.listen({ host: HOST, port: 0, closeGraceMs: 1 }, (link) => {
+      // The node never ends its side, so close() has to cut the link with a CONNECTION_CLOSE.
+      link.onData(() => {})
+      link.onClose(() => {})
+    })
+    cleanup.push(() => listener.close())
+    const link = await quicTransport.connect({ host: HOST, port: listener.port, timeoutMs: 3000 })
+    let clientClosed = false
+    link.onData(() => {})
+    link.onClose(() => {
+      clientClosed = true
+    })
+    link.send(Buffer.from('x'))
+    expect(await until(() => listener.stats().bytesIn > 0 && listener.stats().connections === 1)).toBe(true)
+    await listener.close()
+    // Well within the 30 s idle timeout a client would otherwise wait.
+    expect(await until(() => clientClosed, 5000)).toBe(true)
+  })
+
   test('destroy() ends the link at once on both sides', async () => {
     let nodeClosed = false
     const listener = await quicTransport.listen({ host: HOST, port: 0 }, (link) => {

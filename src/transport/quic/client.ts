@@ -55,7 +55,8 @@ async function endpointFor(address: string, port: number, keepAliveMs: number): 
       (endpoint) => {
         endpoint.onIdle = () => {
           if (endpoints.get(key) === pending) endpoints.delete(key)
-          void endpoint.kill()
+          // retire, not kill: the last connection's CONNECTION_CLOSE may still be on its way out.
+          void endpoint.retire()
         }
       },
       () => endpoints.delete(key),

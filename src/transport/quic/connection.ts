@@ -29,6 +29,8 @@ export class QuicConnection implements StreamCarrier {
   closed = false
   /** close() was called: the next flush sends CONNECTION_CLOSE and then forgets the connection. */
   closing = false
+  /** Datagrams fed to this connection after it was created. */
+  packetsReceived = 0
   /** Set by the endpoint's flush bookkeeping. */
   dirty = false
   /** SHA-256 of the peer's leaf certificate (lowercase hex), once established; empty on a server. */
@@ -177,6 +179,7 @@ export class QuicConnection implements StreamCarrier {
       this.host.countBadPacket()
     }
     this.heard = true
+    this.packetsReceived++
     this.host.markDirty(this)
   }
 

@@ -12,6 +12,10 @@ const SEND_SLAB = 256 * 1024
 /** Most packets one connection may send per turn, so reads get a turn during a long burst. */
 const MAX_BURST = 256
 const INITIAL = 0
+/** RFC 9000 transport error code sent to a client whose handshake is abandoned. */
+const CONNECTION_REFUSED = 0x2
+/** Longest a closing socket waits for datagrams queued in libuv (e.g. CONNECTION_CLOSE) to leave. */
+const SEND_LINGER_MS = 100
 
 /** Counters of one UDP endpoint. */
 export type EndpointStats = {
@@ -216,7 +220,7 @@ export class QuicEndpoint implements ConnectionHost {
     // One more flush puts the CONNECTION_CLOSE frames on the wire before the socket goes.
     this.flush()
     for (const conn of [...this.connections]) conn.kill()
-    this.shutdownSocket()
+    this.shutdownSocket(true)
     return this.closedPromise
   }
 
@@ -230,14 +234,40 @@ export class QuicEndpoint implements ConnectionHost {
     return this.closedPromise
   }
 
-  private shutdownSocket(): void {
+  /** Closes the socket of an endpoint whose connections are all gone, once its last datagrams are out. */
+  retire(): Promise<void> {
+    if (this.closed) return this.closedPromise
+    this.accepting = false
+    for (const conn of [...this.connections])
+      conn.kill(new Error(`QUIC endpoint ${this.describeLocal()} was closed`))
+    this.shutdownSocket(true)
+    return this.closedPromise
+  }
+
+  /**
+   * Stops all traffic and closes the socket. With afterSends, the close waits until the
+   * datagrams already handed over are out: an unconnected dgram socket passes each one to libuv
+   * only after a deferred address lookup (and libuv may queue it), so closing at once silently
+   * drops the CONNECTION_CLOSE frames just flushed, and peers hang until their idle timeout.
+   */
+  private shutdownSocket(afterSends = false): void {
     if (this.socketClosed) return
     this.socketClosed = true
     this.closed = true
     if (this.flushImmediate !== undefined) clearImmediate(this.flushImmediate)
     this.flushImmediate = undefined
     this.dirtyList = []
-    this.socket.close()
+    if (afterSends) this.closeAfterSends(performance.now() + SEND_LINGER_MS)
+    else this.socket.close()
+  }
+
+  /** Closes the socket once libuv's send queue is empty, or at the deadline. */
+  private closeAfterSends(deadline: number): void {
+    setImmediate(() => {
+      if (this.socket.getSendQueueCount() > 0 && performance.now() < deadline)
+        setTimeout(() => this.closeAfterSends(deadline), 1)
+      else this.socket.close()
+    })
   }
 
   private waitForConnections(graceMs: number): Promise<void> {
@@ -364,18 +394,63 @@ export class QuicEndpoint implements ConnectionHost {
     this.route(conn, header.dcid)
     this.connections.add(conn)
     this.pendingHandshakes++
-    const timer = setTimeout(() => {
+    // The verdict waits for the next poll phase: when the event loop was blocked past the
+    // deadline, the timer fires before the socket is read, and the client's last handshake
+    // flight may be waiting in the kernel. Killing then would drop a connection the client
+    // already counts as established, and it would hang until its idle timeout.
+    let timer: NodeJS.Timeout | undefined
+    let verdict: NodeJS.Immediate | undefined
+    let extended = false
+    const judge = () => {
+      verdict = undefined
+      if (conn.closed || conn.established) return
+      if (conn.native.isEstablished()) {
+        // Done inside quiche; the flush reports it.
+        this.markDirty(conn)
+        return
+      }
+      // A client still talking gets one more period; a flood's spoofed Initials never do.
+      if (!extended && conn.packetsReceived > 0) {
+        extended = true
+        timer = setTimeout(expire, policy.handshakeTimeoutMs)
+        return
+      }
       counters.handshakeTimeouts++
-      conn.kill(new Error(`QUIC handshake from ${conn.remote} did not complete`))
-    }, policy.handshakeTimeoutMs)
-    conn.onClose(() => clearTimeout(timer))
+      this.abandon(conn, new Error(`QUIC handshake from ${conn.remote} did not complete`))
+    }
+    const expire = () => {
+      timer = undefined
+      verdict = setImmediate(judge)
+    }
+    timer = setTimeout(expire, policy.handshakeTimeoutMs)
+    const stop = () => {
+      if (timer !== undefined) clearTimeout(timer)
+      if (verdict !== undefined) clearImmediate(verdict)
+      timer = undefined
+      verdict = undefined
+    }
+    conn.onClose(stop)
     conn.onEstablished(() => {
-      clearTimeout(timer)
+      stop()
       this.pendingHandshakes--
       counters.handshakes++
       policy.onConnection(conn)
     })
     this.markDirty(conn)
+  }
+
+  /**
+   * Gives up a handshake: the peer gets a CONNECTION_CLOSE (a real client then fails at once
+   * instead of at its idle timeout; quiche's anti-amplification limit still applies) and the
+   * connection is dropped.
+   */
+  private abandon(conn: QuicConnection, error: Error): void {
+    try {
+      conn.native.close(false, CONNECTION_REFUSED, Buffer.from('handshake timeout'))
+      conn.closing = true
+      this.drain(conn)
+    } catch {}
+    conn.kill(error)
   }
 
   /** A fresh packet-sized buffer from the send slab. */
