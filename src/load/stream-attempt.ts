@@ -1,5 +1,5 @@
 import { FrameType, type TrafficClassName } from '../protocol/frames.js'
-import { checksum, foldChecksum, streamPayload } from '../protocol/payload.js'
+import { foldChecksum, payloadChecksum, streamPayload } from '../protocol/payload.js'
 import { ChannelError, type ClientChannel } from './client-connection.js'
 import type { Collector } from './collector.js'
 
@@ -78,7 +78,7 @@ export async function runAttempt(
         const length = Math.min(plan.payloadSize, plan.totalBytes - sendOffset)
         const payload = streamPayload(plan.stream, sendOffset, length)
         sequence++
-        const sum = checksum(payload)
+        const sum = payloadChecksum(plan.stream, sendOffset, payload)
         sentChecksum = foldChecksum(sentChecksum, sum)
         inflight.push({ sequence, length, checksum: sum, sentAt: performance.now() })
         sendOffset += length

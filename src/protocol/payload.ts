@@ -15,6 +15,8 @@ const CACHED_STREAMS = 32
 const ZEROS = Buffer.alloc(PAYLOAD_PERIOD + 16)
 const keys = new Map<number, Buffer>()
 const periods = new Map<number, Buffer>()
+/** CRC-32 of cached-period slices, per stream, keyed by `offsetInPeriod:length`. */
+const sliceChecksums = new Map<number, Map<string, number>>()
 
 function streamKey(stream: number): Buffer {
   let key = keys.get(stream)
@@ -43,7 +45,11 @@ function period(stream: number): Buffer {
     periods.delete(stream)
   } else {
     bytes = keystream(stream, 0, PAYLOAD_PERIOD)
-    if (periods.size >= CACHED_STREAMS) periods.delete(periods.keys().next().value!)
+    if (periods.size >= CACHED_STREAMS) {
+      const oldest = periods.keys().next().value!
+      periods.delete(oldest)
+      sliceChecksums.delete(oldest)
+    }
   }
   periods.set(stream, bytes)
   return bytes
@@ -68,6 +74,26 @@ export function streamPayload(stream: number, offset: number, length: number): B
     from = 0
   }
   return out
+}
+
+/**
+ * CRC-32 of the stream's payload at (offset, length), given those bytes. A long stream's frames
+ * repeat with its period, so their checksums are remembered instead of recomputed per frame.
+ */
+export function payloadChecksum(stream: number, offset: number, payload: Uint8Array): number {
+  const sums =
+    offset + payload.length > CACHE_AFTER && periods.has(stream) ? sliceChecksums.get(stream) : undefined
+  if (!sums) {
+    if (offset + payload.length > CACHE_AFTER && periods.has(stream)) sliceChecksums.set(stream, new Map())
+    return crc32(payload)
+  }
+  const key = `${offset % PAYLOAD_PERIOD}:${payload.length}`
+  let sum = sums.get(key)
+  if (sum === undefined) {
+    sum = crc32(payload)
+    if (sums.size < 4096) sums.set(key, sum)
+  }
+  return sum
 }
 
 /** CRC-32 of bytes, continuing from `previous` when given. */

@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { checksum, foldChecksum, PAYLOAD_PERIOD, streamPayload } from '../../src/protocol/payload.js'
+import { checksum, foldChecksum, PAYLOAD_PERIOD, payloadChecksum, streamPayload } from '../../src/protocol/payload.js'
 
 describe('stream payload', () => {
   it('is the same bytes whether generated whole or piece by piece at any offset', () => {
@@ -31,6 +31,17 @@ describe('stream payload', () => {
     streamPayload(8, 200_000, 10)
     expect(streamPayload(8, 100, 1000).equals(direct)).toBe(true)
     expect(streamPayload(8, 0, 70_000).subarray(100, 1100).equals(direct)).toBe(true)
+  })
+
+  it('remembers the checksums of a long stream’s repeating frames, and they stay right', () => {
+    for (const offset of [0, 70_000, PAYLOAD_PERIOD - 100, PAYLOAD_PERIOD + 70_000, 5 * PAYLOAD_PERIOD - 100]) {
+      for (let pass = 0; pass < 2; pass++) {
+        const payload = streamPayload(12, offset, 4096)
+        expect(payloadChecksum(12, offset, payload)).toBe(crc32(payload))
+      }
+    }
+    const short = streamPayload(13, 10, 100)
+    expect(payloadChecksum(13, 10, short)).toBe(crc32(short))
   })
 
   it('differs between streams and is not all zeros', () => {
