@@ -1,6 +1,13 @@
+import { createCipheriv, createHash } from 'node:crypto'
 import { crc32 } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { checksum, foldChecksum, PAYLOAD_PERIOD, payloadChecksum, streamPayload } from '../../src/protocol/payload.js'
+import {
+  checksum,
+  foldChecksum,
+  PAYLOAD_PERIOD,
+  payloadChecksum,
+  streamPayload,
+} from '../../src/protocol/payload.js'
 
 describe('stream payload', () => {
   it('is the same bytes whether generated whole or piece by piece at any offset', () => {
@@ -34,7 +41,13 @@ describe('stream payload', () => {
   })
 
   it('remembers the checksums of a long stream’s repeating frames, and they stay right', () => {
-    for (const offset of [0, 70_000, PAYLOAD_PERIOD - 100, PAYLOAD_PERIOD + 70_000, 5 * PAYLOAD_PERIOD - 100]) {
+    for (const offset of [
+      0,
+      70_000,
+      PAYLOAD_PERIOD - 100,
+      PAYLOAD_PERIOD + 70_000,
+      5 * PAYLOAD_PERIOD - 100,
+    ]) {
       for (let pass = 0; pass < 2; pass++) {
         const payload = streamPayload(12, offset, 4096)
         expect(payloadChecksum(12, offset, payload)).toBe(crc32(payload))
@@ -42,6 +55,14 @@ describe('stream payload', () => {
     }
     const short = streamPayload(13, 10, 100)
     expect(payloadChecksum(13, 10, short)).toBe(crc32(short))
+  })
+
+  it('matches the bytes docs/protocol.md specifies, computed independently', () => {
+    const key = createHash('sha256').update('quicksand-fabric/1 stream 4242').digest().subarray(0, 16)
+    const period = createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(PAYLOAD_PERIOD))
+    expect(streamPayload(4242, 0, 1000).equals(period.subarray(0, 1000))).toBe(true)
+    expect(streamPayload(4242, 100_000, 70_000).equals(period.subarray(100_000, 170_000))).toBe(true)
+    expect(streamPayload(4242, 7 * PAYLOAD_PERIOD + 33, 64).equals(period.subarray(33, 97))).toBe(true)
   })
 
   it('differs between streams and is not all zeros', () => {
