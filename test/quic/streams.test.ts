@@ -63,6 +63,35 @@ describe('quic streams on one connection', () => {
     expect(await until(() => served === count)).toBe(true)
   })
 
+  test('streams queued past the connection window all finish intact', async () => {
+    // 160 streams x 128 KiB exceed the 16 MiB connection window, so most writers wait in the
+    // blocked queue and are resumed turn by turn as the window and congestion window open.
+    const digests = new Map<number, string>()
+    const listener = await node((stream) => {
+      readAll(stream).then(
+        (data) => digests.set(stream.id, sha256(data)),
+        () => {},
+      )
+    })
+    const conn = await connectQuic({ host: HOST, port: listener.port, timeoutMs: 3000 })
+    const count = 160
+    const sent = new Map<number, string>()
+    await Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const stream = conn.openStream()
+        const data = bytes(128 * 1024 + i, 7000 + i)
+        const closed = readAll(stream)
+        writeAll(stream, data)
+        await closed
+        sent.set(stream.id, sha256(data))
+      }),
+    )
+    expect(await until(() => digests.size === count)).toBe(true)
+    expect(sent.size).toBe(count)
+    for (const [id, digest] of sent) expect(digests.get(id)).toBe(digest)
+    expect(conn.streamCount).toBe(0)
+  })
+
   test('backpressure both ways: a paused reader stops the writer until it resumes', async () => {
     let nodeStream: QuicStream | undefined
     let received = 0

@@ -39,6 +39,7 @@ export class QuicConnection implements StreamCarrier {
   private readonly streams = new Map<number, QuicStream>()
   private readonly unopened = new Set<QuicStream>()
   private readonly writers = new Set<QuicStream>()
+  private lastReader: QuicStream | undefined
   private nextLocalId: number
   private timer: NodeJS.Timeout | undefined
   private timerDeadline = Number.POSITIVE_INFINITY
@@ -155,6 +156,7 @@ export class QuicConnection implements StreamCarrier {
   release(stream: QuicStream): void {
     this.writers.delete(stream)
     this.unopened.delete(stream)
+    if (this.lastReader === stream) this.lastReader = undefined
     if (stream.id < 0 || this.streams.get(stream.id) !== stream) return
     this.streams.delete(stream.id)
     if (!this.closed) {
@@ -188,22 +190,34 @@ export class QuicConnection implements StreamCarrier {
     const native = this.native
     if (!this.established && native.isEstablished()) this.establish()
     if (native.isReadable()) {
-      for (const id of native.readable()) {
-        const stream = this.streams.get(id) ?? this.acceptStream(id)
-        stream?.readIn()
+      // The stream read last is usually the one with new bytes: draining it first often leaves
+      // nothing readable, which spares building quiche's readable() iterator (the dearer call).
+      const last = this.lastReader
+      if (last !== undefined && !last.isClosed) last.readIn()
+      if (native.isReadable()) {
+        for (const id of native.readable()) {
+          const stream = this.streams.get(id) ?? this.acceptStream(id)
+          if (stream === undefined) continue
+          stream.readIn()
+          this.lastReader = stream
+        }
       }
     }
-    if (this.writers.size > 0) {
-      // A drain handler may queue more and ask again while we loop, so work on a snapshot.
-      const writers = [...this.writers]
-      this.writers.clear()
+    const writers = this.writers
+    if (writers.size > 0) {
+      // The set is worked in place and only as far as needed: with a thousand streams queued and
+      // the congestion window full, copying or re-adding every entry on every turn costs more
+      // than the writes. A blocked stream goes to the back; one a drain handler re-queues is
+      // added back by that handler. Counting down from the starting size bounds the loop.
+      let left = writers.size
       // Several streams in a row left blocked means the connection (congestion window) is out
       // of room: the rest wait for the next turn instead of each costing a futile streamSend.
       let blocked = 0
       for (const stream of writers) {
-        if (blocked >= BLOCKED_STREAMS_BEFORE_STOP) this.writers.add(stream)
-        else if (stream.pump()) {
-          this.writers.add(stream)
+        if (left-- === 0 || blocked >= BLOCKED_STREAMS_BEFORE_STOP) break
+        writers.delete(stream)
+        if (stream.pump()) {
+          writers.add(stream)
           blocked++
         } else blocked = 0
       }
@@ -313,6 +327,7 @@ export class QuicConnection implements StreamCarrier {
     this.streams.clear()
     this.unopened.clear()
     this.writers.clear()
+    this.lastReader = undefined
     for (const stream of open) stream.abort(this.closeError)
     const handlers = this.closeHandlers.splice(0)
     for (const handler of handlers) handler(this.closeError)

@@ -7,7 +7,7 @@ import { type ConnectionHost, QuicConnection } from './connection.js'
 
 /** Socket buffers large enough that a burst of a full congestion window is not dropped by the kernel. */
 const SOCKET_BUFFER = 4 * 1024 * 1024
-/** Packets carved from one slab; a slab is never reused, because dgram keeps each buffer until sent. */
+/** Packets carved from one slab by an unconnected socket; a slab is never reused, because dgram keeps each buffer until sent. */
 const SEND_SLAB = 256 * 1024
 /** Most packets one connection may send per turn, so reads get a turn during a long burst. */
 const MAX_BURST = 256
@@ -69,6 +69,8 @@ export class QuicEndpoint implements ConnectionHost {
   private flushImmediate: NodeJS.Immediate | undefined
   private slab = Buffer.allocUnsafe(SEND_SLAB)
   private slabOffset = 0
+  /** The buffer a connected socket writes each packet into while its sends complete at once. */
+  private packet = Buffer.allocUnsafeSlow(MAX_PACKET_SIZE)
   private pendingHandshakes = 0
   private closed = false
   private socketClosed = false
@@ -453,8 +455,9 @@ export class QuicEndpoint implements ConnectionHost {
     conn.kill(error)
   }
 
-  /** A fresh packet-sized buffer from the send slab. */
+  /** A packet-sized buffer to write the next packet into. */
   private carve(): Buffer {
+    if (this.connected) return this.packet
     if (SEND_SLAB - this.slabOffset < MAX_PACKET_SIZE) {
       this.slab = Buffer.allocUnsafe(SEND_SLAB)
       this.slabOffset = 0
@@ -464,11 +467,20 @@ export class QuicEndpoint implements ConnectionHost {
 
   /** Sends the first n bytes of a buffer from carve(), retiring them from the slab. */
   private transmit(packet: Buffer, n: number, port: number, host: string): void {
-    this.slabOffset += n
     this.counters.packetsOut++
     this.counters.bytesOut += n
-    if (this.connected) this.socket.send(packet, 0, n)
-    else this.socket.send(packet, 0, n, port, host)
+    if (this.connected) {
+      // A full-sized packet goes as it is: passing offset and length costs dgram another view.
+      this.socket.send(n === packet.length ? packet : packet.subarray(0, n))
+      // A connected socket hands the datagram to the kernel before send() returns unless libuv
+      // had to queue it; only then does dgram keep the buffer, and the next packet needs another.
+      if (this.socket.getSendQueueCount() > 0) this.packet = Buffer.allocUnsafeSlow(MAX_PACKET_SIZE)
+    } else {
+      // An unconnected socket sends after a deferred address lookup, so each packet keeps its
+      // own stretch of the slab.
+      this.slabOffset += n
+      this.socket.send(packet, 0, n, port, host)
+    }
   }
 
   private flush(): void {

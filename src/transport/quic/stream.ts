@@ -208,6 +208,10 @@ export class QuicStream {
         // No half-open streams: the peer's FIN ends our side too, which also returns stream credit.
         this.end()
         this.checkDone()
+      } else if (n < READ_CHUNK) {
+        // quiche fills the buffer while contiguous bytes remain, so a short read took them all:
+        // asking again would only be told there is nothing more.
+        return
       }
     }
   }
