@@ -44,7 +44,8 @@ export class NodeSession {
     private readonly verifyContent: boolean,
     onGone: (session: NodeSession) => void,
   ) {
-    this.decoder = new FrameDecoder(maxPayload)
+    // Payloads are checked and acknowledged as they are decoded, so the decoder may reuse its buffer.
+    this.decoder = new FrameDecoder(maxPayload, true)
     link.onData((chunk) => this.receive(chunk))
     link.onClose(() => {
       clearTimeout(this.lingerTimer)

@@ -31,8 +31,18 @@ export class FrameDecoder {
   private chunks: Buffer[] = []
   private buffered = 0
   private readonly maxBody: number
+  /** Reused for frames that straddle chunks, when the caller lets go of payloads before the next push. */
+  private scratch: Buffer | undefined
 
-  constructor(maxPayload = DEFAULT_MAX_PAYLOAD) {
+  /**
+   * `reusePayloads`: frames a push returns may share one buffer with those of the next push, so
+   * their payloads are valid only until then. A node that checks each payload at once avoids a
+   * fresh 64 KiB allocation for every frame that spans two socket reads.
+   */
+  constructor(
+    maxPayload = DEFAULT_MAX_PAYLOAD,
+    private readonly reusePayloads = false,
+  ) {
     if (!Number.isInteger(maxPayload) || maxPayload < 1 || maxPayload > HARD_MAX_PAYLOAD) {
       throw new RangeError(`maxPayload must be an integer from 1 to ${HARD_MAX_PAYLOAD}, got ${maxPayload}`)
     }
@@ -112,7 +122,16 @@ export class FrameDecoder {
       else this.chunks[0] = first.subarray(n)
       return first.subarray(0, n)
     }
-    const out = Buffer.allocUnsafe(n)
+    // Within one push only the first frame can span chunks (later ones lie in the new chunk),
+    // so one scratch buffer is never handed out twice by the same push.
+    let out: Buffer
+    if (this.reusePayloads) {
+      if (!this.scratch || this.scratch.length < n)
+        this.scratch = Buffer.allocUnsafe(Math.max(n, 64 * 1024 + 64))
+      out = this.scratch.subarray(0, n)
+    } else {
+      out = Buffer.allocUnsafe(n)
+    }
     let at = 0
     while (at < n) {
       const chunk = this.chunks[0]!

@@ -144,6 +144,28 @@ describe('frame codec', () => {
     )
   })
 
+  it('with reusePayloads, hands out straddling payloads that are right until the next push', () => {
+    fc.assert(
+      fc.property(
+        fc.array(frame, { maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (frames, cuts) => {
+          const wire = Buffer.concat(frames.map(encodeFrame))
+          const decoder = new FrameDecoder(4096, true)
+          // Each payload is read before the next push, as a node does.
+          const seen = chunked(wire, cuts).flatMap((c) =>
+            decoder
+              .push(c)
+              .map((f) => (f.type === FrameType.DATA ? { ...f, payload: Buffer.from(f.payload) } : f)),
+          )
+          expect(seen).toEqual(
+            frames.map((f) => (f.type === FrameType.ERROR ? { ...f, reason: trimReason(f.reason) } : f)),
+          )
+        },
+      ),
+    )
+  })
+
   it('waits for the rest of a frame instead of failing on a partial one', () => {
     const wire = encodeFrame({
       type: FrameType.DATA,
