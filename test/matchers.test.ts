@@ -1,17 +1,12 @@
-import { readFileSync } from 'node:fs'
 import { expect as jestExpect } from 'expect'
 import { describe, expect, test } from 'vitest'
 import type { LoadReport } from '../src/load/types.js'
 import { verdict } from '../src/load/verdict/index.js'
 import { matchers, type QuicksandMatchers } from '../src/matchers/index.js'
+import { golden, TARGET_A, TARGET_B } from './helpers/golden-report.js'
 
 expect.extend(matchers)
 jestExpect.extend(matchers)
-
-const golden = JSON.parse(
-  readFileSync(new URL('../fixtures/reports/pass.json', import.meta.url), 'utf8'),
-) as LoadReport
-const [TARGET_A, TARGET_B] = golden.config.targets as [string, string]
 
 /** A copy of the golden report changed by `mutate`, with its verdict recomputed like a real run's. */
 function reportWith(mutate: (report: LoadReport) => void = () => {}): LoadReport {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
 import type { LoadReport } from '../src/load/types.js'
 import {
@@ -8,11 +7,7 @@ import {
   verdict,
   verdictRules,
 } from '../src/load/verdict/index.js'
-
-const golden = JSON.parse(
-  readFileSync(new URL('../fixtures/reports/pass.json', import.meta.url), 'utf8'),
-) as LoadReport
-const [TARGET_A, TARGET_B] = golden.config.targets as [string, string]
+import { golden, TARGET_A, TARGET_B } from './helpers/golden-report.js'
 
 /** A fresh copy of the golden passing report, changed by `mutate`. */
 function reportWith(mutate: (report: LoadReport) => void = () => {}): LoadReport {

@@ -1,18 +1,10 @@
 import { LatencyHistogram } from '../metrics/histogram.js'
-import type { ReportCounters, StreamSample } from './types.js'
+import { type ReportCounters, type StreamSample, TARGET_COUNTERS, type TargetCounters } from './types.js'
 
 const SAMPLE_LIMIT = 25
 
 /** Counters of one target, as a worker sends them to the main thread. */
-export interface TargetPartial {
-  streams: number
-  failedStreams: number
-  bytes: number
-  frames: number
-  acks: number
-  channelOpens: number
-  channelCloses: number
-  errors: number
+export interface TargetPartial extends TargetCounters {
   ack: string
   setup: string
 }
@@ -35,7 +27,7 @@ export interface WorkerPartial extends ReportCounters {
   errorSamples: StreamSample[]
 }
 
-interface TargetCounters extends Omit<TargetPartial, 'ack' | 'setup'> {
+interface TargetTally extends TargetCounters {
   ack: LatencyHistogram
   setup: LatencyHistogram
 }
@@ -63,7 +55,7 @@ export class Collector {
   readonly setup = new LatencyHistogram()
   readonly streamDuration = new LatencyHistogram()
   readonly errors: Record<string, number> = {}
-  private readonly targets = new Map<string, TargetCounters>()
+  private readonly targets = new Map<string, TargetTally>()
   private readonly active = new Map<string, number>()
   private readonly maxActive = new Map<string, number>()
   private activeTotal = 0
@@ -76,14 +68,7 @@ export class Collector {
   constructor(targets: readonly string[]) {
     for (const url of targets) {
       this.targets.set(url, {
-        streams: 0,
-        failedStreams: 0,
-        bytes: 0,
-        frames: 0,
-        acks: 0,
-        channelOpens: 0,
-        channelCloses: 0,
-        errors: 0,
+        ...(Object.fromEntries(TARGET_COUNTERS.map((key) => [key, 0])) as TargetCounters),
         ack: new LatencyHistogram(),
         setup: new LatencyHistogram(),
       })
@@ -93,7 +78,7 @@ export class Collector {
   }
 
   /** Counters of one target. */
-  target(url: string): TargetCounters {
+  target(url: string): TargetTally {
     return this.targets.get(url)!
   }
 

@@ -1,7 +1,14 @@
 import { LatencyHistogram } from '../metrics/histogram.js'
 import type { WorkerPartial } from './collector.js'
 import type { ResolvedConfig } from './config.js'
-import { type LoadReport, REPORT_COUNTERS, type ReportConfig, type TargetStats } from './types.js'
+import {
+  type LoadReport,
+  REPORT_COUNTERS,
+  type ReportConfig,
+  TARGET_COUNTERS,
+  type TargetCounters,
+  type TargetStats,
+} from './types.js'
 
 export const SCHEMA_VERSION = 'quicksand.load-report/1'
 
@@ -61,31 +68,16 @@ export function buildReport(
   let nodeLeaks = 0
   for (const url of config.targets) {
     const parts = partials.map((p) => p.targets[url]).filter((t) => t !== undefined)
-    const sum = (
-      key:
-        | 'streams'
-        | 'failedStreams'
-        | 'bytes'
-        | 'frames'
-        | 'acks'
-        | 'channelOpens'
-        | 'channelCloses'
-        | 'errors',
-    ) => parts.reduce((n, t) => n + t[key], 0)
+    const counters = Object.fromEntries(
+      TARGET_COUNTERS.map((key) => [key, parts.reduce((n, t) => n + t[key], 0)]),
+    ) as TargetCounters
     const targetAck = merged(parts.map((t) => t.ack))
     const stats: TargetStats = {
-      streams: sum('streams'),
-      failedStreams: sum('failedStreams'),
-      bytes: sum('bytes'),
-      frames: sum('frames'),
-      acks: sum('acks'),
-      channelOpens: sum('channelOpens'),
-      channelCloses: sum('channelCloses'),
+      ...counters,
       ackP50Ms: ms(targetAck.percentileMs(50)),
       ackP95Ms: ms(targetAck.percentileMs(95)),
       maxAckMs: ms(targetAck.maxMs),
       setupP95Ms: ms(merged(parts.map((t) => t.setup)).percentileMs(95)),
-      errors: sum('errors'),
     }
     const onNode = nodeChannelsActive[url]
     if (onNode !== undefined) {

@@ -1,17 +1,23 @@
+/** Counters every worker keeps per target and the report sums, with the report's names. */
+export const TARGET_COUNTERS = [
+  'streams',
+  'failedStreams',
+  'bytes',
+  'frames',
+  'acks',
+  'channelOpens',
+  'channelCloses',
+  'errors',
+] as const
+
+export type TargetCounters = Record<(typeof TARGET_COUNTERS)[number], number>
+
 /** Per-target counters in a report, keyed by target URL. */
-export interface TargetStats {
-  streams: number
-  failedStreams: number
-  bytes: number
-  frames: number
-  acks: number
-  channelOpens: number
-  channelCloses: number
+export interface TargetStats extends TargetCounters {
   ackP50Ms: number
   ackP95Ms: number
   maxAckMs: number
   setupP95Ms: number
-  errors: number
   /** The node's own view at the end of the run, when the target is an in-process node. */
   nodeChannelsActive?: number
 }

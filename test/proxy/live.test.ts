@@ -1,15 +1,18 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { createProxy } from '../../src/proxy/index.js'
-import { collect, connect, payload, sha256, sleep, startEcho, startSink } from './servers.js'
+import {
+  closeTracked,
+  collect,
+  connect,
+  payload,
+  sha256,
+  sleep,
+  startEcho,
+  startSink,
+  track,
+} from './servers.js'
 
-const open: { close(): Promise<void> }[] = []
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((thing) => thing.close()))
-})
-function track<T extends { close(): Promise<void> }>(thing: T): T {
-  open.push(thing)
-  return thing
-}
+afterEach(closeTracked)
 
 /** Write `data` in 8 KiB pieces, calling `during(i)` between pieces, then end. */
 async function trickle(socket: import('node:net').Socket, data: Buffer, during: (piece: number) => void) {

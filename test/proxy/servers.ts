@@ -225,3 +225,16 @@ export async function until(check: () => boolean, timeoutMs = 2000): Promise<boo
   }
   return true
 }
+
+const tracked: { close(): Promise<void> }[] = []
+
+/** Remember something to close after the test; returns it. */
+export function track<T extends { close(): Promise<void> }>(thing: T): T {
+  tracked.push(thing)
+  return thing
+}
+
+/** Close everything track() was given (use as afterEach). */
+export async function closeTracked(): Promise<void> {
+  await Promise.all(tracked.splice(0).map((thing) => thing.close()))
+}

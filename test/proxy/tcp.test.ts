@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { createProxy, type ImpairmentProxy } from '../../src/proxy/index.js'
 import {
+  closeTracked,
   collect,
   connect,
   payload,
@@ -9,17 +10,11 @@ import {
   startEcho,
   startSink,
   type TestServer,
+  track,
   until,
 } from './servers.js'
 
-const open: { close(): Promise<void> }[] = []
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((thing) => thing.close()))
-})
-function track<T extends { close(): Promise<void> }>(thing: T): T {
-  open.push(thing)
-  return thing
-}
+afterEach(closeTracked)
 
 async function echoProxy(impairments: Parameters<ImpairmentProxy['set']>[0] = []) {
   const echo = track(await startEcho())

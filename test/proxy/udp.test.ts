@@ -1,15 +1,8 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { createProxy, type Impairment } from '../../src/proxy/index.js'
-import { sleep, startUdpEcho, type UdpClient, udpClient } from './servers.js'
+import { closeTracked, sleep, startUdpEcho, track, type UdpClient, udpClient } from './servers.js'
 
-const open: { close(): Promise<void> }[] = []
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((thing) => thing.close()))
-})
-function track<T extends { close(): Promise<void> }>(thing: T): T {
-  open.push(thing)
-  return thing
-}
+afterEach(closeTracked)
 
 async function udpSetup(impairments: Impairment[] = [], seed?: number) {
   const echo = track(await startUdpEcho('quic'))

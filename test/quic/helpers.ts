@@ -1,18 +1,11 @@
 import { createHash } from 'node:crypto'
 import dgram from 'node:dgram'
+import { createRandom } from '../../src/proxy/random.js'
+import { type QuicListener, quicTransport } from '../../src/transport/quic/index.js'
 import type { Link } from '../../src/transport/types.js'
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic PRNG (the proxy's mulberry32) so failures reproduce. */
+export const prng = createRandom
 
 /** Pseudo-random bytes from a seed. */
 export function bytes(size: number, seed: number): Buffer {
@@ -158,4 +151,23 @@ export class LossyRelay {
     this.timers.clear()
     await new Promise<void>((resolve) => this.socket.close(() => resolve()))
   }
+}
+
+/** Teardown steps a test registers; runCleanup() runs them newest first (call it in afterEach). */
+export const cleanup: (() => Promise<unknown> | unknown)[] = []
+
+/** Run and forget every registered teardown step, then close the shared client endpoints. */
+export async function runCleanup(): Promise<void> {
+  for (const step of cleanup.splice(0).reverse()) await step()
+  await quicTransport.close?.()
+}
+
+/** A QUIC node on 127.0.0.1 that echoes every link back to its sender; closed by runCleanup(). */
+export async function echoNode(options: Record<string, unknown> = {}): Promise<QuicListener> {
+  const listener = await quicTransport.listen({ host: '127.0.0.1', port: 0, ...options }, (link) => {
+    link.onData((chunk) => link.send(chunk))
+    link.onClose(() => {})
+  })
+  cleanup.push(() => listener.close())
+  return listener
 }

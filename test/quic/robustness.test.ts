@@ -3,25 +3,23 @@ import dgram from 'node:dgram'
 import quiche from '@matrixai/quic/native/quiche.js'
 import { afterEach, describe, expect, test } from 'vitest'
 import { buildConfig, DEFAULT_TUNING } from '../../src/transport/quic/config.js'
-import { type QuicListener, quicTransport } from '../../src/transport/quic/index.js'
-import { bytes, LossyRelay, prng, readAll, sha256, sleep, until, writeAll } from './helpers.js'
+import { quicTransport } from '../../src/transport/quic/index.js'
+import {
+  bytes,
+  cleanup,
+  echoNode,
+  LossyRelay,
+  prng,
+  readAll,
+  runCleanup,
+  sha256,
+  sleep,
+  until,
+  writeAll,
+} from './helpers.js'
 
 const HOST = '127.0.0.1'
-const cleanup: (() => Promise<unknown> | unknown)[] = []
-
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step()
-  await quicTransport.close?.()
-})
-
-async function echoNode(options: Record<string, unknown> = {}): Promise<QuicListener> {
-  const listener = await quicTransport.listen({ host: HOST, port: 0, ...options }, (link) => {
-    link.onData((chunk) => link.send(chunk))
-    link.onClose(() => {})
-  })
-  cleanup.push(() => listener.close())
-  return listener
-}
+afterEach(runCleanup)
 
 async function rawSocket(): Promise<dgram.Socket> {
   const socket = dgram.createSocket('udp4')

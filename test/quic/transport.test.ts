@@ -1,26 +1,23 @@
 import dgram from 'node:dgram'
 import { afterEach, describe, expect, test } from 'vitest'
-import { generateCertificate, type QuicListener, quicTransport } from '../../src/transport/quic/index.js'
+import { generateCertificate, quicTransport } from '../../src/transport/quic/index.js'
 import type { Link } from '../../src/transport/types.js'
-import { bytes, freeUdpPort, readAll, resources, sha256, sleep, until, writeAll } from './helpers.js'
+import {
+  bytes,
+  cleanup,
+  echoNode,
+  freeUdpPort,
+  readAll,
+  resources,
+  runCleanup,
+  sha256,
+  sleep,
+  until,
+  writeAll,
+} from './helpers.js'
 
 const HOST = '127.0.0.1'
-const cleanup: (() => Promise<unknown> | unknown)[] = []
-
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step()
-  await quicTransport.close?.()
-})
-
-/** A node that echoes every link back to its sender. */
-async function echoNode(options: Record<string, unknown> = {}): Promise<QuicListener> {
-  const listener = await quicTransport.listen({ host: HOST, port: 0, ...options }, (link) => {
-    link.onData((chunk) => link.send(chunk))
-    link.onClose(() => {})
-  })
-  cleanup.push(() => listener.close())
-  return listener
-}
+afterEach(runCleanup)
 
 describe('quic transport', () => {
   test('moves bytes intact in both directions over one link', async () => {
