@@ -48,9 +48,19 @@ function socketLink(socket: net.Socket): Link {
   }
 }
 
-/** Abort a connection the way a crash would: an RST, no FIN. */
+/**
+ * Abort a connection the way a crash would: an RST, no FIN. Only a fully open socket with
+ * nothing queued is reset: on Node 20, resetAndDestroy() on a half-closed socket or one with
+ * queued writes can leave its handle open for good, and the process then spins at exit. Those
+ * sockets are already on their way out, so a plain destroy() loses nothing a crash would keep.
+ */
 function resetSocket(socket: net.Socket): void {
-  if (typeof socket.resetAndDestroy === 'function' && !socket.destroyed && socket.readyState !== 'opening') {
+  if (
+    typeof socket.resetAndDestroy === 'function' &&
+    socket.readyState === 'open' &&
+    !socket.writableEnded &&
+    socket.writableLength === 0
+  ) {
     socket.resetAndDestroy()
   } else {
     socket.destroy()
