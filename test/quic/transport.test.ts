@@ -149,8 +149,12 @@ describe('quic transport', () => {
 
   test('close() leaves no socket or timer behind', async () => {
     const before = resources()
+    let echoed = 0
     const listener = await quicTransport.listen({ host: HOST, port: 0 }, (link) => {
-      link.onData((chunk) => link.send(chunk))
+      link.onData((chunk) => {
+        link.send(chunk)
+        echoed++
+      })
       link.onClose(() => {})
     })
     const links: Link[] = []
@@ -158,7 +162,8 @@ describe('quic transport', () => {
       links.push(await quicTransport.connect({ host: HOST, port: listener.port, timeoutMs: 3000 }))
     const closes = links.map((link) => readAll(link).catch((error: Error) => error))
     for (const link of links) link.send(Buffer.from('x'))
-    await sleep(20)
+    // Close once every link has reached the node and been answered, however busy the machine.
+    expect(await until(() => echoed === 5)).toBe(true)
     await listener.close()
     const outcomes = await Promise.all(closes)
     expect(outcomes.map((o) => (Buffer.isBuffer(o) ? o.toString() : String(o)))).toEqual(links.map(() => 'x'))
@@ -175,8 +180,11 @@ describe('quic transport', () => {
 
   test('kill() drops links without a CONNECTION_CLOSE, and the port can be listened on again', async () => {
     let nodeError: Error | undefined
+    let nodeGotData = false
     const listener = await quicTransport.listen({ host: HOST, port: 0 }, (link) => {
-      link.onData(() => {})
+      link.onData(() => {
+        nodeGotData = true
+      })
       link.onClose((error) => {
         nodeError = error
       })
@@ -191,7 +199,8 @@ describe('quic transport', () => {
       clientError = error
     })
     link.send(Buffer.from('before the crash'))
-    expect(await until(() => listener.stats().bytesIn > 0 && listener.stats().handshakes === 1)).toBe(true)
+    // Kill only once the node holds the link, so there is a link for kill() to drop.
+    expect(await until(() => nodeGotData && listener.stats().handshakes === 1)).toBe(true)
     await sleep(20)
     const packetsOut = listener.stats().packetsOut
     const killedAt = Date.now()
@@ -259,8 +268,11 @@ describe('quic transport', () => {
 
   test('destroy() ends the link at once on both sides', async () => {
     let nodeClosed = false
+    let nodeGotData = false
     const listener = await quicTransport.listen({ host: HOST, port: 0 }, (link) => {
-      link.onData(() => {})
+      link.onData(() => {
+        nodeGotData = true
+      })
       link.onClose(() => {
         nodeClosed = true
       })
@@ -268,7 +280,9 @@ describe('quic transport', () => {
     cleanup.push(() => listener.close())
     const link = await quicTransport.connect({ host: HOST, port: listener.port, timeoutMs: 3000 })
     link.send(Buffer.from('x'))
-    expect(await until(() => listener.stats().connections === 1 && listener.stats().bytesIn > 0)).toBe(true)
+    // Destroy only once the node holds the link: a connection closed before its link surfaced
+    // never hands the node a link to close.
+    expect(await until(() => nodeGotData && listener.stats().connections === 1)).toBe(true)
     await sleep(20)
     let clientClosed = false
     link.onClose(() => {
