@@ -30,10 +30,10 @@ async function pushStream(conn, bytes) {
 }
 
 /** A listener whose streams are drained and FINed back; counts bytes. */
-async function sinkListener() {
+async function sinkListener(maxPacketSize) {
   const { listenQuic } = await quic()
   const sink = { bytes: 0 }
-  const listener = await listenQuic({ host: '127.0.0.1', port: 0 }, (conn) => {
+  const listener = await listenQuic({ host: '127.0.0.1', port: 0, maxPacketSize }, (conn) => {
     conn.onStream((stream) => {
       stream.onData((chunk) => {
         sink.bytes += chunk.length
@@ -58,11 +58,12 @@ async function leanOneThread(bytes) {
   }
 }
 
-async function leanWorker(bytes) {
-  const { listener, sink } = await sinkListener()
+/** maxPacketSize: undefined for the default (16 KiB datagrams on loopback), 1452 for path-sized ones. */
+async function leanWorker(bytes, maxPacketSize) {
+  const { listener, sink } = await sinkListener(maxPacketSize)
   try {
     const worker = new Worker(new URL(import.meta.url), {
-      workerData: { quicBenchClient: true, port: listener.port, bytes },
+      workerData: { quicBenchClient: true, port: listener.port, bytes, maxPacketSize },
     })
     const ms = await new Promise((resolve, reject) => {
       worker.once('message', resolve)
@@ -78,7 +79,12 @@ async function leanWorker(bytes) {
 
 async function workerClient() {
   const { connectQuic, closeClients } = await quic()
-  const conn = await connectQuic({ host: '127.0.0.1', port: workerData.port, timeoutMs: 5000 })
+  const conn = await connectQuic({
+    host: '127.0.0.1',
+    port: workerData.port,
+    timeoutMs: 5000,
+    maxPacketSize: workerData.maxPacketSize,
+  })
   const ms = await pushStream(conn, workerData.bytes)
   conn.close()
   await closeClients()
@@ -273,6 +279,7 @@ const PARTS = {
   },
   leanOneThread: () => leanOneThread(256 * MiB),
   leanWorker: () => leanWorker(256 * MiB),
+  leanWorkerPathSized: () => leanWorker(128 * MiB, 1452),
   leanHandshakes: () => leanHandshakes(200),
   fabric: () => fabric(),
 }
@@ -300,6 +307,10 @@ export async function run({ json = false } = {}) {
   log(`  lean, one stream 256 MiB, one thread:        ${leanSingleThreadMBps.toFixed(1)} MB/s`)
   const leanMBps = await isolated('leanWorker')
   log(`  lean, one stream 256 MiB, client in worker:  ${leanMBps.toFixed(1)} MB/s`)
+  const leanPathSizedMBps = await isolated('leanWorkerPathSized')
+  log(
+    `  lean, client in worker, 1452-byte datagrams (a real path's size): ${leanPathSizedMBps.toFixed(1)} MB/s`,
+  )
   const ratio = leanMBps / hl.mbps
   log(`  ratio (lean, client in worker / high-level): ${ratio.toFixed(0)}x`)
   const leanHandshakeMedianMs = await isolated('leanHandshakes')
@@ -318,6 +329,7 @@ export async function run({ json = false } = {}) {
   return {
     leanMBps: round(leanMBps),
     leanSingleThreadMBps: round(leanSingleThreadMBps),
+    leanPathSizedMBps: round(leanPathSizedMBps),
     highLevelMBps: round(hl.mbps, 2),
     ratio: round(ratio),
     fabricMBps: round(fab.fabricMBps),

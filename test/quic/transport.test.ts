@@ -1,5 +1,6 @@
 import dgram from 'node:dgram'
 import { afterEach, describe, expect, test } from 'vitest'
+import { LOOPBACK_PACKET_SIZE, PATH_PACKET_SIZE, packetSizeFor } from '../../src/transport/quic/config.js'
 import { generateCertificate, quicTransport } from '../../src/transport/quic/index.js'
 import type { Link } from '../../src/transport/types.js'
 import {
@@ -33,7 +34,39 @@ describe('quic transport', () => {
     expect(stats.handshakes).toBe(1)
     expect(stats.bytesIn).toBeGreaterThan(data.length)
     expect(stats.bytesOut).toBeGreaterThan(data.length)
-    expect(stats.packetsIn).toBeGreaterThan(data.length / 1500)
+    expect(stats.packetsIn).toBeGreaterThan(data.length / LOOPBACK_PACKET_SIZE)
+    // Loopback peers use datagrams far larger than a path MTU allows.
+    expect(stats.bytesIn / stats.packetsIn).toBeGreaterThan(PATH_PACKET_SIZE)
+  })
+
+  test('keeps to a maxPacketSize the user sets', async () => {
+    const listener = await echoNode({ maxPacketSize: 1452 })
+    const link = await quicTransport.connect({
+      host: HOST,
+      port: listener.port,
+      timeoutMs: 3000,
+      maxPacketSize: 1452,
+    })
+    const data = bytes(512 * 1024, 4)
+    const echoed = readAll(link)
+    writeAll(link, data, 64 * 1024)
+    expect(sha256(await echoed)).toBe(sha256(data))
+    const stats = listener.stats()
+    // Every datagram either way fits in 1452 bytes, so the averages cannot exceed it.
+    expect(stats.bytesIn / stats.packetsIn).toBeLessThanOrEqual(1452)
+    expect(stats.bytesOut / stats.packetsOut).toBeLessThanOrEqual(1452)
+    expect(stats.packetsIn).toBeGreaterThan(data.length / 1452)
+  })
+
+  test('sizes datagrams by path: 16 KiB on loopback, 1452 bytes elsewhere', () => {
+    expect(packetSizeFor('127.0.0.1')).toBe(LOOPBACK_PACKET_SIZE)
+    expect(packetSizeFor('127.3.2.1')).toBe(LOOPBACK_PACKET_SIZE)
+    expect(packetSizeFor('::1')).toBe(LOOPBACK_PACKET_SIZE)
+    expect(packetSizeFor('::ffff:127.0.0.1')).toBe(LOOPBACK_PACKET_SIZE)
+    // Documentation addresses (RFC 5737 / 3849), only ever passed as strings: nothing is sent.
+    expect(packetSizeFor('192.0.2.7')).toBe(PATH_PACKET_SIZE)
+    expect(packetSizeFor('2001:db8::1')).toBe(PATH_PACKET_SIZE)
+    expect(PATH_PACKET_SIZE).toBe(1452)
   })
 
   test('the node can speak first, and sees the link before the client sends', async () => {
@@ -139,6 +172,12 @@ describe('quic transport', () => {
     await expect(
       quicTransport.connect({ host: HOST, port: 4433, timeoutMs: 100, fingerprint: 'abc' }),
     ).rejects.toThrow('fingerprint must be a SHA-256 fingerprint')
+    await expect(
+      quicTransport.connect({ host: HOST, port: 4433, timeoutMs: 100, maxPacketSize: 1000 }),
+    ).rejects.toThrow('maxPacketSize must be an integer from 1200 to 16384 bytes, got 1000')
+    await expect(
+      quicTransport.listen({ host: HOST, port: 0, maxPacketSize: 65_536 }, () => {}),
+    ).rejects.toThrow('maxPacketSize must be an integer from 1200 to 16384 bytes, got 65536')
     const taken = await echoNode()
     await expect(quicTransport.listen({ host: HOST, port: taken.port }, () => {})).rejects.toThrow(
       `QUIC cannot bind UDP ${HOST}:${taken.port}`,

@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import type { Config } from '@matrixai/quic/native/types.js'
 import { normalizeFingerprint } from './certificate.js'
-import { buildConfig, DEFAULT_TUNING } from './config.js'
+import { buildConfig, checkPacketSize, DEFAULT_TUNING, isLoopback, packetSizeFor } from './config.js'
 import type { QuicConnection } from './connection.js'
 import { QuicEndpoint } from './endpoint.js'
 
@@ -16,24 +16,23 @@ export interface QuicConnectOptions {
   fingerprint?: string
   /** Idle timeout of the connection (ms, default 30 000); keep-alive PINGs go out at a third of it. */
   idleTimeoutMs?: number
+  /** Largest datagram to send (bytes, 1200-16384); default 16384 to a loopback address, 1452 elsewhere. */
+  maxPacketSize?: number
 }
 
 // One connected socket per node carries every client connection of this thread to that node; it
 // is closed when its last connection ends, so a finished client leaves no socket behind.
 const endpoints = new Map<string, Promise<QuicEndpoint>>()
-const configs = new Map<number, Config>()
+const configs = new Map<string, Config>()
 
-function clientConfig(idleTimeoutMs: number): Config {
-  let config = configs.get(idleTimeoutMs)
+function clientConfig(idleTimeoutMs: number, maxPacketSize: number): Config {
+  const key = `${idleTimeoutMs}/${maxPacketSize}`
+  let config = configs.get(key)
   if (config === undefined) {
-    config = buildConfig({ ...DEFAULT_TUNING, idleTimeoutMs })
-    configs.set(idleTimeoutMs, config)
+    config = buildConfig({ ...DEFAULT_TUNING, idleTimeoutMs, maxPacketSize })
+    configs.set(key, config)
   }
   return config
-}
-
-function isLoopback(address: string): boolean {
-  return address.startsWith('127.') || address === '::1'
 }
 
 async function endpointFor(address: string, port: number, keepAliveMs: number): Promise<QuicEndpoint> {
@@ -81,6 +80,7 @@ export function checkConnectOptions(options: QuicConnectOptions): void {
     throw new Error(`timeoutMs must be a positive number of milliseconds, got ${String(options.timeoutMs)}`)
   }
   if (options.fingerprint !== undefined) normalizeFingerprint(options.fingerprint)
+  checkPacketSize(options.maxPacketSize)
   if (
     options.idleTimeoutMs !== undefined &&
     !(Number.isInteger(options.idleTimeoutMs) && options.idleTimeoutMs > 0)
@@ -102,7 +102,11 @@ export async function connectQuic(options: QuicConnectOptions): Promise<QuicConn
   // The shared socket may have gone idle and closed while this call was waiting.
   if (endpoint.isClosed) endpoint = await endpointFor(address, options.port, Math.floor(idleTimeoutMs / 3))
   const remote = `${options.host}:${options.port}`
-  const conn = endpoint.connect({ host: address, port: options.port }, clientConfig(idleTimeoutMs), null)
+  const conn = endpoint.connect(
+    { host: address, port: options.port },
+    clientConfig(idleTimeoutMs, options.maxPacketSize ?? packetSizeFor(address)),
+    null,
+  )
   const remainingMs = Math.max(1, options.timeoutMs - (performance.now() - startedAt))
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import dgram from 'node:dgram'
 import quiche from '@matrixai/quic/native/quiche.js'
 import type { Config, Header, Host } from '@matrixai/quic/native/types.js'
-import { CID_LENGTH, MAX_PACKET_SIZE } from './config.js'
+import { CID_LENGTH, LOOPBACK_PACKET_SIZE } from './config.js'
 import { type ConnectionHost, QuicConnection } from './connection.js'
 
 /** Socket buffers large enough that a burst of a full congestion window is not dropped by the kernel. */
@@ -11,6 +11,8 @@ const SOCKET_BUFFER = 4 * 1024 * 1024
 const SEND_SLAB = 256 * 1024
 /** Most packets one connection may send per turn, so reads get a turn during a long burst. */
 const MAX_BURST = 256
+/** The largest datagram any connection sends; every packet buffer has room for it. */
+const MAX_PACKET_SIZE = LOOPBACK_PACKET_SIZE
 const INITIAL = 0
 /** RFC 9000 transport error code sent to a client whose handshake is abandoned. */
 const CONNECTION_REFUSED = 0x2
@@ -38,7 +40,8 @@ export type EndpointStats = {
 
 /** How a listening endpoint accepts connections. */
 export interface AcceptPolicy {
-  config: Config
+  /** The quiche config for a client at this address (its datagram size depends on the path). */
+  configFor(address: string): Config
   /** Called when an accepted connection completes its handshake. */
   onConnection(conn: QuicConnection): void
   maxPendingHandshakes: number
@@ -371,7 +374,7 @@ export class QuicEndpoint implements ConnectionHost {
     const peer = { host: address, port }
     let native: QuicConnection['native']
     try {
-      native = quiche.Connection.accept(scid, null, this.local, peer, policy.config)
+      native = quiche.Connection.accept(scid, null, this.local, peer, policy.configFor(address))
       native.recv(msg, { from: peer, to: this.local })
     } catch {
       counters.badPackets++

@@ -33,6 +33,7 @@ export const quicTransport: QuicTransport = {
       timeoutMs: options.timeoutMs,
       fingerprint: options.fingerprint as string | undefined,
       idleTimeoutMs: options.idleTimeoutMs as number | undefined,
+      maxPacketSize: options.maxPacketSize as number | undefined,
     })
     return QuicLink.open(conn)
   },

@@ -1,6 +1,13 @@
 import type { Listener } from '../types.js'
 import { fingerprintOfPem, generateCertificate } from './certificate.js'
-import { buildConfig, DEFAULT_TUNING } from './config.js'
+import {
+  buildConfig,
+  checkPacketSize,
+  DEFAULT_TUNING,
+  isLoopback,
+  LOOPBACK_PACKET_SIZE,
+  PATH_PACKET_SIZE,
+} from './config.js'
 import type { QuicConnection } from './connection.js'
 import { type EndpointStats, QuicEndpoint } from './endpoint.js'
 
@@ -18,6 +25,8 @@ export interface QuicListenOptions {
   maxPendingHandshakes?: number
   /** A handshake not done by then is dropped (ms, default 10 000). */
   handshakeTimeoutMs?: number
+  /** Largest datagram to send (bytes, 1200-16384); default 16384 to loopback peers, 1452 to others. */
+  maxPacketSize?: number
   /** How long close() waits for peers to finish their streams (ms, default 1000). */
   closeGraceMs?: number
 }
@@ -73,12 +82,23 @@ export async function listenQuic(
     key !== undefined && cert !== undefined
       ? { key, cert, fingerprint: fingerprintOfPem(cert) }
       : generateCertificate()
-  const config = buildConfig({ ...DEFAULT_TUNING, idleTimeoutMs }, identity.key, identity.cert)
+  const fixedSize = checkPacketSize(options.maxPacketSize)
+  const tuning = { ...DEFAULT_TUNING, idleTimeoutMs, maxPacketSize: fixedSize ?? PATH_PACKET_SIZE }
+  const config = buildConfig(tuning, identity.key, identity.cert)
+  const loopbackConfig =
+    fixedSize !== undefined
+      ? config
+      : buildConfig({ ...tuning, maxPacketSize: LOOPBACK_PACKET_SIZE }, identity.key, identity.cert)
   const endpoint = await QuicEndpoint.bind({
     host: options.host,
     port: options.port,
     keepAliveMs: Math.floor(idleTimeoutMs / 3),
-    accept: { config, onConnection, maxPendingHandshakes, handshakeTimeoutMs },
+    accept: {
+      configFor: (address) => (isLoopback(address) ? loopbackConfig : config),
+      onConnection,
+      maxPendingHandshakes,
+      handshakeTimeoutMs,
+    },
   })
   return {
     host: endpoint.host,
