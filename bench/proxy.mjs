@@ -10,7 +10,7 @@ import { createProxy } from '../dist/proxy/index.js'
 const KiB = 1024
 const MiB = 1024 * KiB
 const GiB = 1024 * MiB
-const THROUGHPUT_ROUNDS = 3
+const THROUGHPUT_ROUNDS = 5
 const PROXY_MODULE = new URL('../dist/proxy/index.js', import.meta.url).href
 
 // ---------- child processes ----------
@@ -30,6 +30,17 @@ const server = net.createServer((socket) => {
     }
   })
   socket.on('error', () => {})
+})
+server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }))
+process.on('disconnect', () => process.exit(0))
+`
+
+/** An echo server: writes every byte back on the connection it came from; reports { port }. */
+const ECHO = `
+import net from 'node:net'
+const server = net.createServer({ noDelay: true }, (socket) => {
+  socket.on('error', () => {})
+  socket.pipe(socket)
 })
 server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }))
 process.on('disconnect', () => process.exit(0))
@@ -224,26 +235,11 @@ async function bandwidthError(bitsPerSecond, bytes) {
 // ---------- latency ----------
 
 /** Round trips of a 64-byte message through `port` to an echo, in ms, sorted. */
-async function roundTrips(port, count) {
+async function portRoundTrips(port, count) {
   const socket = await connectTo(port)
   const message = Buffer.alloc(64, 2)
   const samples = []
-  for (let i = 0; i < count; i++) {
-    const started = performance.now()
-    await new Promise((resolve) => {
-      let got = 0
-      const onData = (chunk) => {
-        got += chunk.length
-        if (got >= message.length) {
-          socket.off('data', onData)
-          resolve()
-        }
-      }
-      socket.on('data', onData)
-      socket.write(message)
-    })
-    samples.push(performance.now() - started)
-  }
+  for (let i = 0; i < count; i++) samples.push(await roundTrip(socket, message))
   socket.destroy()
   return samples.sort((a, b) => a - b)
 }
@@ -252,12 +248,12 @@ async function latencyAccuracy() {
   const echo = await listen((socket) => socket.pipe(socket))
   const target = `127.0.0.1:${echo.address().port}`
   const proxy = await createProxy({ protocol: 'tcp', target })
-  const base = await roundTrips(proxy.port, 200)
+  const base = await portRoundTrips(proxy.port, 200)
   // Downstream only (the default), so 50 ms configured is 50 ms added to each round trip.
   proxy.set([{ kind: 'latency', ms: 50 }])
-  const delayed = await roundTrips(proxy.port, 100)
+  const delayed = await portRoundTrips(proxy.port, 100)
   proxy.set([{ kind: 'latency', ms: 50, jitterMs: 10 }])
-  const jittered = await roundTrips(proxy.port, 100)
+  const jittered = await portRoundTrips(proxy.port, 100)
   await proxy.close()
   echo.close()
   const baseP50 = percentile(base, 50)
@@ -281,7 +277,7 @@ function freePort() {
   })
 }
 
-function ensureSocat() {
+export function ensureSocat() {
   if (spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0) return true
   const root = process.getuid?.() === 0
   const apt = (args) =>
@@ -342,7 +338,7 @@ function spawnSender(port, bytes) {
   return proc
 }
 
-async function throughput(haveSocat) {
+export async function throughput(haveSocat) {
   const relays = haveSocat ? ['direct', 'socat', 'clean', 'idle'] : ['direct', 'clean', 'idle']
   const best = {}
   // Interleaved rounds, best of each: the two cores are shared and noisy.
@@ -352,26 +348,46 @@ async function throughput(haveSocat) {
   return best
 }
 
-/** Round trips of a 64-byte message, taking turns between connections so all see the same noise; ms, sorted. */
-async function interleavedRoundTrips(sockets, count) {
+/** Blocks of round trips per pattern: wake-up times on these shared cores swing from block to block. */
+const LATENCY_BLOCKS = 9
+
+/** One round trip of a 64-byte message on a socket to an echo, in ms. */
+function roundTrip(socket, message) {
+  return new Promise((resolve) => {
+    let got = 0
+    const started = performance.now()
+    const onData = (chunk) => {
+      got += chunk.length
+      if (got >= message.length) {
+        socket.off('data', onData)
+        resolve(performance.now() - started)
+      }
+    }
+    socket.on('data', onData)
+    socket.write(message)
+  })
+}
+
+/**
+ * Round trips in one of two patterns, ms, sorted per connection.
+ * 'back-to-back' (netperf's TCP_RR): each connection runs `count` round trips in a row, the
+ * connections taking turns at going first. 'interleaved': one round trip on each connection in
+ * turn, so every proxy sits idle while the others are measured, as traffic with gaps does.
+ */
+async function roundTrips(sockets, count, pattern, pass) {
   const message = Buffer.alloc(64, 2)
   const samples = sockets.map(() => [])
-  const once = (socket) =>
-    new Promise((resolve) => {
-      let got = 0
-      const started = performance.now()
-      const onData = (chunk) => {
-        got += chunk.length
-        if (got >= message.length) {
-          socket.off('data', onData)
-          resolve(performance.now() - started)
-        }
-      }
-      socket.on('data', onData)
-      socket.write(message)
-    })
-  for (let i = 0; i < count; i++) {
-    for (let s = 0; s < sockets.length; s++) samples[s].push(await once(sockets[s]))
+  const rest = sockets.map((_, s) => s).slice(1)
+  if (pattern === 'back-to-back') {
+    const order = [0, ...(pass % 2 === 0 ? rest : [...rest].reverse())]
+    for (const s of order)
+      for (let i = 0; i < count; i++) samples[s].push(await roundTrip(sockets[s], message))
+  } else {
+    for (let i = 0; i < count; i++) {
+      // The first connection (direct) leads; the proxies take turns at going first after it.
+      const order = [0, ...(i % 2 === 0 ? rest : [...rest].reverse())]
+      for (const s of order) samples[s].push(await roundTrip(sockets[s], message))
+    }
   }
   return samples.map((list) => list.sort((a, b) => a - b))
 }
@@ -390,19 +406,19 @@ async function connectRetrying(port) {
 const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]
 
 /**
- * Added round trip of a clean proxy in its own process, and of socat for reference: p50 over direct, in µs.
- * Five blocks of interleaved samples; the median block is reported, so one burst of load from other
+ * Added round trip of a clean proxy in its own process, and of socat for reference: p50 over the
+ * direct round trip to the same echo process, in µs.
+ * LATENCY_BLOCKS blocks of each pattern; the median block is reported, so one burst of load from other
  * processes on the shared cores does not decide the figure.
  */
-async function addedLatency(haveSocat) {
-  const echo = await listen((socket) => {
-    socket.setNoDelay(true)
-    socket.pipe(socket)
-  })
-  const target = `127.0.0.1:${echo.address().port}`
+export async function addedLatency(haveSocat) {
+  // Client, relay and echo are three processes, as in the throughput runs: the direct figure then
+  // pays the same wake-ups of client and echo that a relayed round trip does.
+  const echo = await child(ECHO)
+  const target = `127.0.0.1:${echo.first.port}`
   const proxy = await child(PROXY, [JSON.stringify({ target, impairments: [] })])
   let socat
-  const ports = [echo.address().port, proxy.first.port]
+  const ports = [echo.first.port, proxy.first.port]
   if (haveSocat) {
     const port = await freePort()
     socat = spawn('socat', ['-b', '131072', `TCP-LISTEN:${port},reuseaddr,bind=127.0.0.1`, `TCP:${target}`], {
@@ -417,21 +433,61 @@ async function addedLatency(haveSocat) {
     socket.setNoDelay(true)
     sockets.push(socket)
   }
-  await interleavedRoundTrips(sockets, 300) // warm-up
-  const blocks = []
-  for (let b = 0; b < 5; b++)
-    blocks.push((await interleavedRoundTrips(sockets, 600)).map((s) => percentile(s, 50)))
+  const figures = {}
+  for (const pattern of ['back-to-back', 'interleaved']) {
+    await roundTrips(sockets, 300, pattern, 0) // warm-up
+    const blocks = []
+    for (let b = 0; b < LATENCY_BLOCKS; b++)
+      blocks.push((await roundTrips(sockets, 600, pattern, b)).map((list) => percentile(list, 50)))
+    const added = (i) => round(median(blocks.map((block) => block[i] - block[0])) * 1000, 1)
+    figures[pattern] = {
+      directP50Us: round(median(blocks.map((block) => block[0])) * 1000, 1),
+      addedP50Us: added(1),
+      socatAddedP50Us: haveSocat ? added(2) : null,
+    }
+  }
   for (const socket of sockets) socket.destroy()
   socat?.kill('SIGTERM')
   await stop(socat)
   await stop(proxy.proc)
-  echo.close()
-  const added = (i) => round(median(blocks.map((block) => block[i] - block[0])) * 1000, 1)
+  await stop(echo.proc)
+  const rr = figures['back-to-back']
+  const inProcess = await inProcessAddedLatency()
+  const gaps = figures.interleaved
   return {
-    directP50Us: round(median(blocks.map((block) => block[0])) * 1000, 1),
-    addedLatencyP50Us: added(1),
-    socatAddedP50Us: haveSocat ? added(2) : null,
+    directP50Us: rr.directP50Us,
+    addedLatencyP50Us: rr.addedP50Us,
+    socatAddedP50Us: rr.socatAddedP50Us,
+    interleavedAddedP50Us: gaps.addedP50Us,
+    interleavedSocatAddedP50Us: gaps.socatAddedP50Us,
+    inProcessAddedP50Us: inProcess,
   }
+}
+
+/**
+ * The proxy as the test fixtures run it: client, proxy and echo in one process, so no thread
+ * ever sleeps and the figure is the proxy's own work plus its two extra loopback hops (µs, p50).
+ */
+async function inProcessAddedLatency() {
+  const { createProxy } = await import(PROXY_MODULE)
+  const echo = await listen((socket) => {
+    socket.setNoDelay(true)
+    socket.pipe(socket)
+  })
+  const proxy = await createProxy({
+    protocol: 'tcp',
+    target: `127.0.0.1:${echo.address().port}`,
+    maxRecords: 0,
+  })
+  const sockets = [await connectTo(echo.address().port), await connectTo(proxy.port)]
+  await roundTrips(sockets, 300, 'back-to-back', 0)
+  const blocks = []
+  for (let b = 0; b < LATENCY_BLOCKS; b++)
+    blocks.push((await roundTrips(sockets, 600, 'back-to-back', b)).map((list) => percentile(list, 50)))
+  for (const socket of sockets) socket.destroy()
+  await proxy.close()
+  echo.close()
+  return round(median(blocks.map((block) => block[1] - block[0])) * 1000, 1)
 }
 
 // ---------- connections held ----------
@@ -511,8 +567,12 @@ export async function run({ json } = {}) {
 
     const added = await addedLatency(haveSocat)
     log(
-      `added round trip, clean proxy: p50 ${added.addedLatencyP50Us} µs (socat ${added.socatAddedP50Us ?? 'n/a'} µs; direct round trip ${added.directP50Us} µs)`,
+      `added round trip, clean proxy, back to back (TCP_RR): p50 ${added.addedLatencyP50Us} µs (socat ${added.socatAddedP50Us ?? 'n/a'} µs; direct round trip ${added.directP50Us} µs)`,
     )
+    log(
+      `  interleaved with the other relays (each idle in between): p50 ${added.interleavedAddedP50Us} µs (socat ${added.interleavedSocatAddedP50Us ?? 'n/a'} µs)`,
+    )
+    log(`  in one process with client and echo, as the fixtures run it: p50 ${added.inProcessAddedP50Us} µs`)
 
     log('connections held through one clean proxy')
     const held = await connectionsHeld()
@@ -539,6 +599,9 @@ export async function run({ json } = {}) {
       idleCostPct: round((1 - tput.idle / tput.clean) * 100, 1),
       addedLatencyP50Us: added.addedLatencyP50Us,
       socatAddedLatencyP50Us: added.socatAddedP50Us,
+      interleavedAddedLatencyP50Us: added.interleavedAddedP50Us,
+      interleavedSocatAddedLatencyP50Us: added.interleavedSocatAddedP50Us,
+      inProcessAddedLatencyP50Us: added.inProcessAddedP50Us,
       connectionsHeld: held.connectionsHeld,
       bytesPerConnection: held.bytesPerConnection,
     }

@@ -1,3 +1,4 @@
+import type { BusyPoll } from './busy-poll.js'
 import type { ActiveImpairment, ImpairmentListener } from './impairment-set.js'
 import { createRandom, mixSeed } from './random.js'
 import type { ProxyCounters } from './stats.js'
@@ -9,6 +10,8 @@ export interface EngineContext {
   readonly listen: { host: string; port: number }
   readonly seed: number
   readonly counters: ProxyCounters
+  /** Told of every packet or chunk that arrives, so the loop keeps polling for the reply. */
+  readonly busyPoll: BusyPoll
   /** The impairments in force, in order. */
   impairments(): readonly ActiveImpairment[]
 }

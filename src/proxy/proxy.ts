@@ -1,3 +1,4 @@
+import { BusyPoll, DEFAULT_BUSY_POLL_US, MAX_BUSY_POLL_US } from './busy-poll.js'
 import { parseDuration } from './duration.js'
 import type { Engine, EngineContext } from './engine.js'
 import { ImpairmentError } from './errors.js'
@@ -55,16 +56,32 @@ export async function createProxy(options: ProxyOptions): Promise<ImpairmentProx
   const idleTimeoutMs =
     options.idleTimeout === undefined ? 60_000 : parseDuration('idleTimeout', options.idleTimeout)
   const maxRecords = integer('maxRecords', options.maxRecords, 0, 1000)
+  const busyPollUs = integer('busyPollUs', options.busyPollUs, 0, DEFAULT_BUSY_POLL_US)
+  if (busyPollUs > MAX_BUSY_POLL_US)
+    throw new ImpairmentError('busyPollUs', busyPollUs, `at most ${MAX_BUSY_POLL_US} (µs)`)
   const relay = new EngineRelay()
   const impairments = new ImpairmentSet(protocol, relay)
   // Validated and in force before the listener exists, so no early connection escapes them.
   if (options.impairments !== undefined) impairments.set(options.impairments)
   const counters = new ProxyCounters(maxRecords)
-  const context: EngineContext = { target, listen, seed, counters, impairments: () => impairments.all }
-  const engine =
-    protocol === 'tcp' ? await startTcpEngine(context) : await startUdpEngine(context, idleTimeoutMs)
+  const busyPoll = new BusyPoll(busyPollUs)
+  const context: EngineContext = {
+    target,
+    listen,
+    seed,
+    counters,
+    busyPoll,
+    impairments: () => impairments.all,
+  }
+  let engine: Engine
+  try {
+    engine = protocol === 'tcp' ? await startTcpEngine(context) : await startUdpEngine(context, idleTimeoutMs)
+  } catch (error) {
+    busyPoll.release()
+    throw error
+  }
   relay.engine = engine
-  return new RunningProxy(protocol, target, seed, engine, impairments, counters)
+  return new RunningProxy(protocol, target, seed, engine, impairments, counters, busyPoll)
 }
 
 class RunningProxy implements ImpairmentProxy {
@@ -82,6 +99,7 @@ class RunningProxy implements ImpairmentProxy {
     private readonly engine: Engine,
     private readonly impairments: ImpairmentSet,
     private readonly counters: ProxyCounters,
+    private readonly busyPoll: BusyPoll,
   ) {
     this.host = engine.host
     this.port = engine.port
@@ -152,7 +170,7 @@ class RunningProxy implements ImpairmentProxy {
   close(): Promise<void> {
     if (!this.closing) {
       for (const schedule of [...this.schedules]) schedule.cancel()
-      this.closing = this.engine.close()
+      this.closing = this.engine.close().finally(() => this.busyPoll.release())
     }
     return this.closing
   }

@@ -1,4 +1,5 @@
 import net from 'node:net'
+import type { BusyPoll } from './busy-poll.js'
 import { Chain } from './chain.js'
 import { type EngineContext, isToxic, stageRandom } from './engine.js'
 import { type Item, itemBytes, type StageContext, type Way } from './impairment.js'
@@ -21,6 +22,7 @@ class WayPipe {
     private readonly source: net.Socket,
     private readonly dest: net.Socket,
     private readonly connection: TcpConnection,
+    private readonly busyPoll: BusyPoll,
   ) {
     this.chain = new Chain(this.sink)
     dest.on('drain', () => {
@@ -33,6 +35,12 @@ class WayPipe {
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.connection.swallowing) return
+    // Bytes that turn the conversation around (an answer, or the next request after one) are
+    // when a reply is likely soon; a one-way bulk stream does not turn, and is not polled for.
+    if (this.connection.lastWay !== this.way) {
+      this.connection.lastWay = this.way
+      this.busyPoll.touch()
+    }
     this.held += chunk.length
     this.chain.write(chunk)
     if (!this.sourcePaused && (this.destBlocked || this.held > HELD_LIMIT)) {
@@ -80,6 +88,8 @@ export class TcpConnection {
   private ended = false
   /** Set by a blackhole outage: bytes are read and dropped both ways. */
   swallowing = false
+  /** The way the last chunk travelled (for busy polling). */
+  lastWay: Way | undefined
 
   constructor(
     readonly client: net.Socket,
@@ -112,8 +122,8 @@ export class TcpConnection {
           target.destroy()
           return
         }
-        this.upstream = new WayPipe('upstream', this.client, target, this)
-        this.downstream = new WayPipe('downstream', target, this.client, this)
+        this.upstream = new WayPipe('upstream', this.client, target, this, this.engine.busyPoll)
+        this.downstream = new WayPipe('downstream', target, this.client, this, this.engine.busyPoll)
         for (const entry of this.engine.impairments()) this.addStages(entry)
         this.client.resume()
       })

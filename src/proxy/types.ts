@@ -182,6 +182,11 @@ export interface ProxyOptions {
   idleTimeout?: Duration
   /** How many closed connection records stats() keeps. Default 1000. */
   maxRecords?: number
+  /**
+   * Keep the event loop polling for this long after traffic (µs, 0-10000, default 200; 0 turns
+   * it off), so a reply is forwarded without waiting for the thread to wake. See docs/proxy.md.
+   */
+  busyPollUs?: number
 }
 
 /** How a connection (TCP) or flow (UDP) ended. */

@@ -20,6 +20,8 @@ interface Flow {
   waiting: Buffer[]
   lastSeen: number
   closed: boolean
+  /** The way the last datagram travelled: a turn starts busy polling, as for TCP. */
+  lastWay: 'upstream' | 'downstream' | undefined
 }
 
 /** Start a UDP proxy: datagrams of each client flow run through the stages of their way. */
@@ -85,6 +87,7 @@ export async function startUdpEngine(context: EngineContext, idleTimeoutMs: numb
       waiting: [],
       lastSeen: performance.now(),
       closed: false,
+      lastWay: undefined,
       upstream: new Chain((item) => {
         if (!Buffer.isBuffer(item) || flow.closed) return
         if (!flow.connected) {
@@ -104,6 +107,10 @@ export async function startUdpEngine(context: EngineContext, idleTimeoutMs: numb
     }
     upstreamSocket.on('error', () => {})
     upstreamSocket.on('message', (message) => {
+      if (flow.lastWay !== 'downstream') {
+        flow.lastWay = 'downstream'
+        context.busyPoll.touch()
+      }
       counters.packet('packetsIn')
       flow.lastSeen = performance.now()
       if (outageHits(flow)) {
@@ -130,6 +137,10 @@ export async function startUdpEngine(context: EngineContext, idleTimeoutMs: numb
   socket.on('message', (message, remote) => {
     counters.packet('packetsIn')
     const flow = flows.get(`${remote.address}|${remote.port}`) ?? openFlow(remote.address, remote.port)
+    if (flow.lastWay !== 'upstream') {
+      flow.lastWay = 'upstream'
+      context.busyPoll.touch()
+    }
     flow.lastSeen = performance.now()
     if (outageHits(flow)) {
       counters.packet('packetsDropped')
