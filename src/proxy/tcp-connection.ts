@@ -10,12 +10,20 @@ import type { ConnectionEnd } from './types.js'
 /** Bytes a way may hold inside its stages before the source is paused (a link's buffer, not a memory sink). */
 const HELD_LIMIT = 256 * 1024
 
+/** Bytes waiting in the destination socket before the source is paused. */
+const DEST_LIMIT = 1024 * 1024
+
 /** One way of a connection: source socket -> stages -> destination socket, with backpressure. */
 class WayPipe {
   readonly chain: Chain
   private held = 0
   private destBlocked = false
   private sourcePaused = false
+  private corked = false
+  private readonly uncork = (): void => {
+    this.corked = false
+    this.dest.uncork()
+  }
 
   constructor(
     readonly way: Way,
@@ -57,7 +65,13 @@ class WayPipe {
         return
       }
       this.connection.delivered(this.way, item.length)
-      if (!this.dest.write(item)) this.destBlocked = true
+      if (!this.corked) {
+        this.corked = true
+        this.dest.cork()
+        setImmediate(this.uncork)
+      }
+      this.dest.write(item)
+      if (this.dest.writableLength > DEST_LIMIT) this.destBlocked = true
       this.maybeResume()
     } else if (item.signal === 'fin') {
       if (!this.dest.destroyed) this.dest.end()
