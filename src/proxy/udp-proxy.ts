@@ -8,6 +8,13 @@ import type { ConnectionLog } from './stats.js'
 import { joinHostPort } from './target.js'
 
 /** One client address and its own upstream socket, so the target sees one peer per client (QUIC needs this). */
+/**
+ * Kernel buffers of each proxy socket. The default (~200 KiB) holds only a dozen 16 KiB QUIC
+ * datagrams, so a burst of one congestion window overflowed it and the proxy dropped packets
+ * nobody asked it to drop; 4 MiB matches the QUIC endpoints' own sockets.
+ */
+const SOCKET_BUFFER = 4 * 1024 * 1024
+
 interface Flow {
   readonly log: ConnectionLog
   readonly socket: dgram.Socket
@@ -29,7 +36,11 @@ export async function startUdpEngine(context: EngineContext, idleTimeoutMs: numb
   const { counters, seed, target } = context
   const family = net.isIPv6(context.listen.host) ? 'udp6' : 'udp4'
   const targetFamily = net.isIPv6(target.host) ? 'udp6' : 'udp4'
-  const socket = dgram.createSocket({ type: family })
+  const socket = dgram.createSocket({
+    type: family,
+    recvBufferSize: SOCKET_BUFFER,
+    sendBufferSize: SOCKET_BUFFER,
+  })
   const flows = new Map<string, Flow>()
   const shared = new Map<string, unknown>()
 
@@ -77,7 +88,11 @@ export async function startUdpEngine(context: EngineContext, idleTimeoutMs: numb
   }
 
   const openFlow = (address: string, port: number): Flow => {
-    const upstreamSocket = dgram.createSocket({ type: targetFamily })
+    const upstreamSocket = dgram.createSocket({
+      type: targetFamily,
+      recvBufferSize: SOCKET_BUFFER,
+      sendBufferSize: SOCKET_BUFFER,
+    })
     const flow: Flow = {
       log: counters.opened(joinHostPort(address, port)),
       socket: upstreamSocket,

@@ -1,6 +1,7 @@
+import dgram from 'node:dgram'
 import { afterEach, describe, expect, test } from 'vitest'
 import { createProxy, type Impairment } from '../../src/proxy/index.js'
-import { closeTracked, sleep, startUdpEcho, track, type UdpClient, udpClient } from './servers.js'
+import { closeTracked, sleep, startUdpEcho, track, type UdpClient, udpClient, until } from './servers.js'
 
 afterEach(closeTracked)
 
@@ -36,6 +37,27 @@ describe('udp proxy', () => {
     expect(echo.peers.size).toBe(2)
     const stats = proxy.stats()
     expect(stats).toMatchObject({ connAccepted: 2, activeConn: 2, packetsIn: 4, packetsOut: 4, bytesFwd: 2 })
+  })
+
+  test('a clean proxy passes a burst of large datagrams without losing one', async () => {
+    // A target socket with room for the whole burst, so any loss would be the proxy's own.
+    const target = dgram.createSocket({ type: 'udp4', recvBufferSize: 8 * 1024 * 1024 })
+    let received = 0
+    target.on('message', () => {
+      received++
+    })
+    await new Promise<void>((resolve) => target.bind(0, '127.0.0.1', resolve))
+    track({ close: () => new Promise<void>((resolve) => target.close(() => resolve())) })
+    const proxy = track(
+      await createProxy({ protocol: 'udp', target: `udp://127.0.0.1:${target.address().port}` }),
+    )
+    const client = track(await udpClient())
+    // 120 datagrams of 16 KiB (a QUIC congestion window on loopback) sent at once: ~2 MB, ten
+    // times the kernel's default socket buffer.
+    const datagram = Buffer.alloc(16 * 1024, 5)
+    await Promise.all(Array.from({ length: 120 }, () => client.send(datagram, proxy.port)))
+    expect(await until(() => received === 120, 3000)).toBe(true)
+    expect(proxy.stats().packetsDropped).toBe(0)
   })
 
   test('refuses a tcp:// target and a refuse outage', async () => {

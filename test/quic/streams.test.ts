@@ -64,7 +64,7 @@ describe('quic streams on one connection', () => {
   })
 
   test('streams queued past the connection window all finish intact', async () => {
-    // 160 streams x 128 KiB exceed the 16 MiB connection window, so most writers wait in the
+    // 320 streams x 128 KiB exceed the 32 MiB connection window, so most writers wait in the
     // blocked queue and are resumed turn by turn as the window and congestion window open.
     const digests = new Map<number, string>()
     const listener = await node((stream) => {
@@ -74,7 +74,7 @@ describe('quic streams on one connection', () => {
       )
     })
     const conn = await connectQuic({ host: HOST, port: listener.port, timeoutMs: 3000 })
-    const count = 160
+    const count = 320
     const sent = new Map<number, string>()
     await Promise.all(
       Array.from({ length: count }, async (_, i) => {
@@ -105,7 +105,7 @@ describe('quic streams on one connection', () => {
     const conn = await connectQuic({ host: HOST, port: listener.port, timeoutMs: 3000 })
     const stream = conn.openStream()
     const chunk = Buffer.alloc(64 * 1024, 2)
-    const total = 32 * 1024 * 1024
+    const total = 48 * 1024 * 1024
     let accepted = 0
     // The writer keeps going whenever it is told to, as a well-behaved producer does.
     const fill = () => {
@@ -118,15 +118,17 @@ describe('quic streams on one connection', () => {
     stream.onDrain(fill)
     fill()
     expect(await until(() => nodeStream !== undefined)).toBe(true)
-    // Held back only by the paused reader: the writer stalls once the 4 MiB stream window and
-    // the 1 MiB send queue are full, far short of the 32 MiB it wants to send.
+    // Held back only by the paused reader: the writer stalls once the 16 MiB stream credit and
+    // the 1 MiB send queue are full, far short of the 48 MiB it wants to send; the credit is
+    // granted up front, so it gets at least the 16 MiB before stalling.
     let seen = -1
     for (let round = 0; round < 40 && accepted !== seen; round++) {
       seen = accepted
       await sleep(250)
     }
     expect(accepted).toBe(seen)
-    expect(accepted).toBeLessThan(8 * 1024 * 1024)
+    expect(accepted).toBeGreaterThanOrEqual(16 * 1024 * 1024)
+    expect(accepted).toBeLessThan(20 * 1024 * 1024)
     expect(received).toBe(0)
     nodeStream!.resume()
     expect(await until(() => received === total, 10_000)).toBe(true)

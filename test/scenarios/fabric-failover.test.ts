@@ -16,9 +16,10 @@ test('streams survive losing a node mid-run', async ({ fabric, proxy }) => {
   expect(report.bytesSent).toBe(300 * 64 * 1024)
   expect(report).toPassVerdict()
   expect(report).toHaveNoChannelLeaks()
-  // QUIC's congestion control sees the 40 ms path end to end: with ~11 streams sharing one
-  // connection through it, ACKs queue behind the congestion window for 2–3 round trips.
-  expect(report).toStayUnderAckP95(250)
+  // QUIC sees the 40 ms path end to end (a UDP proxy does not end the transport as a TCP proxy
+  // does), so its congestion window opens one round trip at a time. The p95 measures 47-55 ms
+  // on 2 shared cores: at the edge of the design's 50 ms, so the budget here leaves room.
+  expect(report).toStayUnderAckP95(100)
   expect(report.targetStats[slow.url]!.ackP50Ms).toBeGreaterThanOrEqual(40)
 })
 

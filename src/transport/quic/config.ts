@@ -65,11 +65,16 @@ export interface QuicTuning {
   maxPacketSize: number
 }
 
+// quiche grants a stream's (and a connection's) initial credit once; when it is used up, the
+// credit it re-advertises restarts from a 32 KiB window that only doubles once per round trip.
+// Across a 40 ms path that stalled a fabric link for ~200 ms after its first 4 MiB. A fabric link
+// is one stream per connection, so it gets nearly the whole connection's credit up front; a
+// reader that pauses still holds the writer back, only after 16 MiB instead of 4.
 export const DEFAULT_TUNING: QuicTuning = {
   idleTimeoutMs: 30_000,
   maxStreams: 1024,
-  streamWindow: 4 * 1024 * 1024,
-  connectionWindow: 16 * 1024 * 1024,
+  streamWindow: 16 * 1024 * 1024,
+  connectionWindow: 32 * 1024 * 1024,
   maxPacketSize: PATH_PACKET_SIZE,
 }
 
