@@ -134,6 +134,8 @@ describe('argument parsing', () => {
         '127.0.0.1:19033',
         '--seed',
         '7',
+        '--busy-poll-us',
+        '0',
       ]),
     ).toEqual({
       command: 'proxy',
@@ -142,6 +144,7 @@ describe('argument parsing', () => {
       protocol: 'tcp',
       control: { host: '127.0.0.1', port: 19033 },
       seed: 7,
+      busyPollUs: 0,
     })
     expect(parseArgs(['proxy', '--api', '[::1]:8474'])).toEqual({
       command: 'api',
@@ -174,6 +177,14 @@ describe('argument parsing', () => {
     [
       ['proxy', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--seed', 'x'],
       /--seed must be an integer, got "x"/,
+    ],
+    [
+      ['proxy', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--busy-poll-us', '20000'],
+      /--busy-poll-us must be an integer from 0 to 10000, got "20000"/,
+    ],
+    [
+      ['proxy', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--busy-poll-us', '-1'],
+      /--busy-poll-us must be an integer from 0 to 10000, got "-1"/,
     ],
     [['proxy', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--loss', '3'], /unknown flag --loss/],
     [['proxy', '--listen'], /--listen needs a value/],

@@ -9,6 +9,8 @@ export interface SingleProxyCommand {
   protocol: 'tcp' | 'udp'
   control?: HostPort
   seed?: number
+  /** µs the proxy keeps polling after a connection turns around (createProxy's busyPollUs). */
+  busyPollUs?: number
 }
 
 /** `quicksand proxy --api HOST:PORT`: a toxiproxy-compatible server that creates proxies on request. */
@@ -41,7 +43,9 @@ export class UsageError extends Error {
 /** The text `quicksand --help` prints. */
 export const USAGE = `usage:
   quicksand proxy --listen HOST:PORT --target HOST:PORT [--protocol tcp|udp] [--control HOST:PORT] [--seed N]
-      one impairment proxy; --control serves the lab API (PUT /mode, GET /stats, POST /reset)
+                 [--busy-poll-us N]
+      one impairment proxy; --control serves the lab API (PUT /mode, GET /stats, POST /reset);
+      --busy-poll-us: how long it keeps polling for a reply (0-10000 µs, default 200, 0 = off)
   quicksand proxy --api HOST:PORT
       a toxiproxy-compatible API server (default port 8474) that creates proxies on request
   quicksand --help | --version
@@ -50,7 +54,7 @@ Addresses are HOST:PORT ([::1]:PORT for IPv6); port 0 picks a free port.
 Stop with Ctrl-C (SIGINT) or SIGTERM.
 `
 
-const PROXY_FLAGS = new Set(['listen', 'target', 'protocol', 'control', 'seed', 'api'])
+const PROXY_FLAGS = new Set(['listen', 'target', 'protocol', 'control', 'seed', 'busy-poll-us', 'api'])
 
 /** Parses argv (without `node` and the script path) into a command, or throws UsageError. */
 export function parseArgs(argv: readonly string[]): CliCommand {
@@ -120,6 +124,15 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     if (!Number.isSafeInteger(n))
       throw new UsageError(`--seed must be an integer, got ${JSON.stringify(seed)}`)
     command.seed = n
+  }
+  const busyPoll = flags.get('busy-poll-us')
+  if (busyPoll !== undefined) {
+    const n = /^\d+$/.test(busyPoll) ? Number(busyPoll) : Number.NaN
+    if (!(n <= 10_000))
+      throw new UsageError(
+        `--busy-poll-us must be an integer from 0 to 10000, got ${JSON.stringify(busyPoll)}`,
+      )
+    command.busyPollUs = n
   }
   return command
 }

@@ -62,6 +62,7 @@ async function startSingle(command: SingleProxyCommand, io: CliIo): Promise<Clos
     target: formatHostPort(command.target.host, command.target.port),
     listen: formatHostPort(command.listen.host, command.listen.port),
     ...(command.seed === undefined ? {} : { seed: command.seed }),
+    ...(command.busyPollUs === undefined ? {} : { busyPollUs: command.busyPollUs }),
   })
   io.out(
     `quicksand ${command.protocol} proxy on ${formatHostPort(proxy.host, proxy.port)} -> ${formatHostPort(proxy.target.host, proxy.target.port)}`,
