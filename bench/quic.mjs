@@ -58,7 +58,7 @@ async function leanOneThread(bytes) {
   }
 }
 
-/** maxPacketSize: undefined for the default (16 KiB datagrams on loopback), 1452 for path-sized ones. */
+/** maxPacketSize: undefined for the default (20 KiB datagrams on loopback), 1452 for path-sized ones. */
 async function leanWorker(bytes, maxPacketSize) {
   const { listener, sink } = await sinkListener(maxPacketSize)
   try {

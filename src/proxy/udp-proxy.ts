@@ -9,7 +9,7 @@ import { joinHostPort } from './target.js'
 
 /** One client address and its own upstream socket, so the target sees one peer per client (QUIC needs this). */
 /**
- * Kernel buffers of each proxy socket. The default (~200 KiB) holds only a dozen 16 KiB QUIC
+ * Kernel buffers of each proxy socket. The default (~200 KiB) holds only about ten 20 KiB QUIC
  * datagrams, so a burst of one congestion window overflowed it and the proxy dropped packets
  * nobody asked it to drop; 4 MiB matches the QUIC endpoints' own sockets.
  */

@@ -142,7 +142,7 @@ describe('quic robustness', () => {
     })
     cleanup.push(() => relay.close())
     const link = await quicTransport.connect({ host: HOST, port: relay.port, timeoutMs: 5000 })
-    // Enough datagrams (16 KiB each on loopback) that every impairment strikes many times.
+    // Enough datagrams (20 KiB each on loopback) that every impairment strikes many times.
     const data = bytes(8 * 1024 * 1024 + 5, 3)
     const echoed = readAll(link)
     writeAll(link, data, 64 * 1024)

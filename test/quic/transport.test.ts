@@ -58,7 +58,7 @@ describe('quic transport', () => {
     expect(stats.packetsIn).toBeGreaterThan(data.length / 1452)
   })
 
-  test('sizes datagrams by path: 16 KiB on loopback, 1452 bytes elsewhere', () => {
+  test('sizes datagrams by path: 20 KiB on loopback, 1452 bytes elsewhere', () => {
     expect(packetSizeFor('127.0.0.1')).toBe(LOOPBACK_PACKET_SIZE)
     expect(packetSizeFor('127.3.2.1')).toBe(LOOPBACK_PACKET_SIZE)
     expect(packetSizeFor('::1')).toBe(LOOPBACK_PACKET_SIZE)
@@ -174,10 +174,10 @@ describe('quic transport', () => {
     ).rejects.toThrow('fingerprint must be a SHA-256 fingerprint')
     await expect(
       quicTransport.connect({ host: HOST, port: 4433, timeoutMs: 100, maxPacketSize: 1000 }),
-    ).rejects.toThrow('maxPacketSize must be an integer from 1200 to 16384 bytes, got 1000')
+    ).rejects.toThrow('maxPacketSize must be an integer from 1200 to 20480 bytes, got 1000')
     await expect(
       quicTransport.listen({ host: HOST, port: 0, maxPacketSize: 65_536 }, () => {}),
-    ).rejects.toThrow('maxPacketSize must be an integer from 1200 to 16384 bytes, got 65536')
+    ).rejects.toThrow('maxPacketSize must be an integer from 1200 to 20480 bytes, got 65536')
     const taken = await echoNode()
     await expect(quicTransport.listen({ host: HOST, port: taken.port }, () => {})).rejects.toThrow(
       `QUIC cannot bind UDP ${HOST}:${taken.port}`,

@@ -16,7 +16,7 @@ export interface QuicConnectOptions {
   fingerprint?: string
   /** Idle timeout of the connection (ms, default 30 000); keep-alive PINGs go out at a third of it. */
   idleTimeoutMs?: number
-  /** Largest datagram to send (bytes, 1200-16384); default 16384 to a loopback address, 1452 elsewhere. */
+  /** Largest datagram to send (bytes, 1200-20480); default 20480 to a loopback address, 1452 elsewhere. */
   maxPacketSize?: number
 }
 

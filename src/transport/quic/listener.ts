@@ -25,7 +25,7 @@ export interface QuicListenOptions {
   maxPendingHandshakes?: number
   /** A handshake not done by then is dropped (ms, default 10 000). */
   handshakeTimeoutMs?: number
-  /** Largest datagram to send (bytes, 1200-16384); default 16384 to loopback peers, 1452 to others. */
+  /** Largest datagram to send (bytes, 1200-20480); default 20480 to loopback peers, 1452 to others. */
   maxPacketSize?: number
   /** How long close() waits for peers to finish their streams (ms, default 1000). */
   closeGraceMs?: number
