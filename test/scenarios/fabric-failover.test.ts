@@ -17,8 +17,9 @@ test('streams survive losing a node mid-run', async ({ fabric, proxy }) => {
   expect(report).toPassVerdict()
   expect(report).toHaveNoChannelLeaks()
   // QUIC sees the 40 ms path end to end (a UDP proxy does not end the transport as a TCP proxy
-  // does), so its congestion window opens one round trip at a time. The p95 measures 47-55 ms
-  // on 2 shared cores: at the edge of the design's 50 ms, so the budget here leaves room.
+  // does), so its congestion window opens one round trip at a time. The p95 measures 45-50 ms
+  // when this file runs alone on 2 cores; beside other test files it can pass 50, so the budget
+  // here leaves room.
   expect(report).toStayUnderAckP95(100)
   expect(report.targetStats[slow.url]!.ackP50Ms).toBeGreaterThanOrEqual(40)
 })
