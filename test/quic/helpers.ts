@@ -105,7 +105,12 @@ export class LossyRelay {
   }
 
   static async start(targetPort: number, impairment: RelayImpairment): Promise<LossyRelay> {
-    const socket = dgram.createSocket('udp4')
+    // Buffers as large as the endpoints' own, so the only losses are the ones drawn here.
+    const socket = dgram.createSocket({
+      type: 'udp4',
+      recvBufferSize: 4 * 1024 * 1024,
+      sendBufferSize: 4 * 1024 * 1024,
+    })
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()))
     return new LossyRelay(socket, targetPort, impairment)
   }

@@ -152,5 +152,6 @@ describe('quic robustness', () => {
     expect(relay.dropped).toBeGreaterThan(10)
     expect(relay.duplicated).toBeGreaterThan(5)
     expect(relay.reordered).toBeGreaterThan(10)
-  })
+    // 2-4 s alone; up to ~10 s with both cores busy, as in CI beside other test files.
+  }, 60_000)
 })
