@@ -277,7 +277,7 @@ function freePort() {
   })
 }
 
-export function ensureSocat() {
+function ensureSocat() {
   if (spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0) return true
   const root = process.getuid?.() === 0
   const apt = (args) =>
@@ -338,7 +338,7 @@ function spawnSender(port, bytes) {
   return proc
 }
 
-export async function throughput(haveSocat) {
+async function throughput(haveSocat) {
   const relays = haveSocat ? ['direct', 'socat', 'clean', 'idle'] : ['direct', 'clean', 'idle']
   const best = {}
   // Interleaved rounds, best of each: the two cores are shared and noisy.
@@ -411,7 +411,7 @@ const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length 
  * LATENCY_BLOCKS blocks of each pattern; the median block is reported, so one burst of load from other
  * processes on the shared cores does not decide the figure.
  */
-export async function addedLatency(haveSocat) {
+async function addedLatency(haveSocat) {
   // Client, relay and echo are three processes, as in the throughput runs: the direct figure then
   // pays the same wake-ups of client and echo that a relayed round trip does.
   const echo = await child(ECHO)

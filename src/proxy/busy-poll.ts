@@ -11,6 +11,13 @@
  * cost is bounded: at most the window of CPU time after the last turn, none while idle.
  */
 
+import type { Way } from './impairment.js'
+
+/** A TCP connection or UDP flow, as busy polling sees it: the way its last bytes travelled. */
+export interface Conversation {
+  lastWay: Way | undefined
+}
+
 /** The default window (µs): long enough for a reply from a local peer to come back. */
 export const DEFAULT_BUSY_POLL_US = 200
 /** The longest window accepted (µs). */
@@ -52,8 +59,10 @@ export class BusyPoll {
     }
   }
 
-  /** A conversation just turned: keep polling for the window from now. */
-  touch(): void {
+  /** Bytes arrived on a conversation; if they turned it around, keep polling for the window from now. */
+  arrived(conversation: Conversation, way: Way): void {
+    if (conversation.lastWay === way) return
+    conversation.lastWay = way
     if (!this.enabled) return
     touched = true
     if (immediate === undefined) {

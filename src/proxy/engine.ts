@@ -10,7 +10,7 @@ export interface EngineContext {
   readonly listen: { host: string; port: number }
   readonly seed: number
   readonly counters: ProxyCounters
-  /** Told of every packet or chunk that arrives, so the loop keeps polling for the reply. */
+  /** Told of every chunk or datagram that arrives; polls for the reply after those that turn a conversation. */
   readonly busyPoll: BusyPoll
   /** The impairments in force, in order. */
   impairments(): readonly ActiveImpairment[]

@@ -1,5 +1,5 @@
 import net from 'node:net'
-import type { BusyPoll } from './busy-poll.js'
+import type { BusyPoll, Conversation } from './busy-poll.js'
 import { Chain } from './chain.js'
 import { type EngineContext, isToxic, stageRandom } from './engine.js'
 import { type Item, itemBytes, type StageContext, type Way } from './impairment.js'
@@ -43,12 +43,7 @@ class WayPipe {
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.connection.swallowing) return
-    // Bytes that turn the conversation around (an answer, or the next request after one) are
-    // when a reply is likely soon; a one-way bulk stream does not turn, and is not polled for.
-    if (this.connection.lastWay !== this.way) {
-      this.connection.lastWay = this.way
-      this.busyPoll.touch()
-    }
+    this.busyPoll.arrived(this.connection, this.way)
     this.held += chunk.length
     this.chain.write(chunk)
     if (!this.sourcePaused && (this.destBlocked || this.held > HELD_LIMIT)) {
@@ -95,14 +90,13 @@ class WayPipe {
 }
 
 /** One client connection and its dial to the target. */
-export class TcpConnection {
+export class TcpConnection implements Conversation {
   private target: net.Socket | undefined
   private upstream: WayPipe | undefined
   private downstream: WayPipe | undefined
   private ended = false
   /** Set by a blackhole outage: bytes are read and dropped both ways. */
   swallowing = false
-  /** The way the last chunk travelled (for busy polling). */
   lastWay: Way | undefined
 
   constructor(

@@ -1,5 +1,6 @@
 import dgram from 'node:dgram'
 import net from 'node:net'
+import type { Conversation } from './busy-poll.js'
 import { Chain } from './chain.js'
 import { type Engine, type EngineContext, isToxic, stageRandom } from './engine.js'
 import type { Item, StageContext, Way } from './impairment.js'
@@ -7,7 +8,6 @@ import type { ActiveImpairment } from './impairment-set.js'
 import type { ConnectionLog } from './stats.js'
 import { joinHostPort } from './target.js'
 
-/** One client address and its own upstream socket, so the target sees one peer per client (QUIC needs this). */
 /**
  * Kernel buffers of each proxy socket. The default (~200 KiB) holds only about ten 20 KiB QUIC
  * datagrams, so a burst of one congestion window overflowed it and the proxy dropped packets
@@ -15,7 +15,8 @@ import { joinHostPort } from './target.js'
  */
 const SOCKET_BUFFER = 4 * 1024 * 1024
 
-interface Flow {
+/** One client address and its own upstream socket, so the target sees one peer per client (QUIC needs this). */
+interface Flow extends Conversation {
   readonly log: ConnectionLog
   readonly socket: dgram.Socket
   readonly address: string
@@ -27,8 +28,6 @@ interface Flow {
   waiting: Buffer[]
   lastSeen: number
   closed: boolean
-  /** The way the last datagram travelled: a turn starts busy polling, as for TCP. */
-  lastWay: 'upstream' | 'downstream' | undefined
 }
 
 /** Start a UDP proxy: datagrams of each client flow run through the stages of their way. */
@@ -122,10 +121,7 @@ export async function startUdpEngine(context: EngineContext, idleTimeoutMs: numb
     }
     upstreamSocket.on('error', () => {})
     upstreamSocket.on('message', (message) => {
-      if (flow.lastWay !== 'downstream') {
-        flow.lastWay = 'downstream'
-        context.busyPoll.touch()
-      }
+      context.busyPoll.arrived(flow, 'downstream')
       counters.packet('packetsIn')
       flow.lastSeen = performance.now()
       if (outageHits(flow)) {
@@ -152,10 +148,7 @@ export async function startUdpEngine(context: EngineContext, idleTimeoutMs: numb
   socket.on('message', (message, remote) => {
     counters.packet('packetsIn')
     const flow = flows.get(`${remote.address}|${remote.port}`) ?? openFlow(remote.address, remote.port)
-    if (flow.lastWay !== 'upstream') {
-      flow.lastWay = 'upstream'
-      context.busyPoll.touch()
-    }
+    context.busyPoll.arrived(flow, 'upstream')
     flow.lastSeen = performance.now()
     if (outageHits(flow)) {
       counters.packet('packetsDropped')

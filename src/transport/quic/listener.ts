@@ -1,12 +1,13 @@
+import type { Config } from '@matrixai/quic/native/types.js'
 import type { Listener } from '../types.js'
 import { fingerprintOfPem, generateCertificate } from './certificate.js'
 import {
   buildConfig,
   checkPacketSize,
   DEFAULT_TUNING,
-  isLoopback,
   LOOPBACK_PACKET_SIZE,
   PATH_PACKET_SIZE,
+  packetSizeFor,
 } from './config.js'
 import type { QuicConnection } from './connection.js'
 import { type EndpointStats, QuicEndpoint } from './endpoint.js'
@@ -68,6 +69,7 @@ export async function listenQuic(
   const maxPendingHandshakes = positiveInteger(options, 'maxPendingHandshakes', 1024)
   const handshakeTimeoutMs = positiveInteger(options, 'handshakeTimeoutMs', 10_000)
   const closeGraceMs = positiveInteger(options, 'closeGraceMs', 1000)
+  const fixedSize = checkPacketSize(options.maxPacketSize)
   const { key, cert } = options
   if ((key === undefined) !== (cert === undefined)) {
     throw new Error(
@@ -82,19 +84,23 @@ export async function listenQuic(
     key !== undefined && cert !== undefined
       ? { key, cert, fingerprint: fingerprintOfPem(cert) }
       : generateCertificate()
-  const fixedSize = checkPacketSize(options.maxPacketSize)
-  const tuning = { ...DEFAULT_TUNING, idleTimeoutMs, maxPacketSize: fixedSize ?? PATH_PACKET_SIZE }
-  const config = buildConfig(tuning, identity.key, identity.cert)
-  const loopbackConfig =
-    fixedSize !== undefined
-      ? config
-      : buildConfig({ ...tuning, maxPacketSize: LOOPBACK_PACKET_SIZE }, identity.key, identity.cert)
+  // One config per datagram size a client can get, built before binding so bad TLS input fails
+  // here; each client's is chosen by its address.
+  const sizes = fixedSize !== undefined ? [fixedSize] : [PATH_PACKET_SIZE, LOOPBACK_PACKET_SIZE]
+  const configs = new Map<number, Config>()
+  for (const maxPacketSize of sizes) {
+    configs.set(
+      maxPacketSize,
+      buildConfig({ ...DEFAULT_TUNING, idleTimeoutMs, maxPacketSize }, identity.key, identity.cert),
+    )
+  }
+  const configFor = (address: string): Config => configs.get(fixedSize ?? packetSizeFor(address))!
   const endpoint = await QuicEndpoint.bind({
     host: options.host,
     port: options.port,
     keepAliveMs: Math.floor(idleTimeoutMs / 3),
     accept: {
-      configFor: (address) => (isLoopback(address) ? loopbackConfig : config),
+      configFor,
       onConnection,
       maxPendingHandshakes,
       handshakeTimeoutMs,
