@@ -1,5 +1,12 @@
 import { LatencyHistogram } from '../metrics/histogram.js'
-import { type ReportCounters, type StreamSample, TARGET_COUNTERS, type TargetCounters } from './types.js'
+import type { Recorder } from '../run/recorder.js'
+import {
+  REPORT_COUNTERS,
+  type ReportCounters,
+  type StreamSample,
+  TARGET_COUNTERS,
+  type TargetCounters,
+} from './types.js'
 
 const SAMPLE_LIMIT = 25
 
@@ -15,6 +22,8 @@ export interface WorkerPartial extends ReportCounters {
   finishedAt: number
   histograms: { ack: string; controlAck: string; bulkAck: string; setup: string; streamDuration: string }
   errors: Record<string, number>
+  /** One message per error kind: the first seen. */
+  errorMessages: Record<string, string>
   targets: Record<string, TargetPartial>
   route: {
     acquired: number
@@ -32,29 +41,29 @@ interface TargetTally extends TargetCounters {
   setup: LatencyHistogram
 }
 
-/** A worker's running tally of stream results, ACK timings and route pressure. */
+/** Counters a worker keeps itself; channelLeaks is only known at the end. */
+type Tallied = Exclude<(typeof REPORT_COUNTERS)[number], 'channelLeaks'>
+
+const zero = <K extends string>(keys: readonly K[]) =>
+  Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>
+
+/** A recorder that drops everything, for collectors used outside a run. */
+const silent: Recorder = { count() {}, gauge() {}, latency() {}, event() {} }
+
+/**
+ * A worker's running tally of stream results, ACK timings and route pressure. Every change goes
+ * through a method, which also feeds the run's timeline (the recorder).
+ */
 export class Collector {
-  readonly startedAt = Date.now()
-  totalStreams = 0
-  successfulStreams = 0
-  failedStreams = 0
-  bytesSent = 0
-  framesSent = 0
-  acksReceived = 0
-  abandonedFrames = 0
-  ackMismatchedStreams = 0
-  ackIntegrityErrors = 0
-  failoverEvents = 0
-  channelOpens = 0
-  channelCloses = 0
-  controlStreams = 0
-  bulkStreams = 0
-  readonly ack = new LatencyHistogram()
-  readonly controlAck = new LatencyHistogram()
-  readonly bulkAck = new LatencyHistogram()
-  readonly setup = new LatencyHistogram()
-  readonly streamDuration = new LatencyHistogram()
-  readonly errors: Record<string, number> = {}
+  private readonly startedAt = Date.now()
+  private readonly counts = zero<Tallied>(REPORT_COUNTERS.filter((k): k is Tallied => k !== 'channelLeaks'))
+  private readonly ack = new LatencyHistogram()
+  private readonly controlAck = new LatencyHistogram()
+  private readonly bulkAck = new LatencyHistogram()
+  private readonly setup = new LatencyHistogram()
+  private readonly streamDuration = new LatencyHistogram()
+  private readonly errors: Record<string, number> = {}
+  private readonly errorMessages: Record<string, string> = {}
   private readonly targets = new Map<string, TargetTally>()
   private readonly active = new Map<string, number>()
   private readonly maxActive = new Map<string, number>()
@@ -65,10 +74,13 @@ export class Collector {
   private readonly streamSamples: StreamSample[] = []
   private readonly errorSamples: StreamSample[] = []
 
-  constructor(targets: readonly string[]) {
+  constructor(
+    targets: readonly string[],
+    private readonly recorder: Recorder = silent,
+  ) {
     for (const url of targets) {
       this.targets.set(url, {
-        ...(Object.fromEntries(TARGET_COUNTERS.map((key) => [key, 0])) as TargetCounters),
+        ...zero(TARGET_COUNTERS),
         ack: new LatencyHistogram(),
         setup: new LatencyHistogram(),
       })
@@ -77,8 +89,7 @@ export class Collector {
     }
   }
 
-  /** Counters of one target. */
-  target(url: string): TargetTally {
+  private target(url: string): TargetTally {
     return this.targets.get(url)!
   }
 
@@ -90,6 +101,7 @@ export class Collector {
     this.active.set(url, active)
     if (active > (this.maxActive.get(url) ?? 0)) this.maxActive.set(url, active)
     if (this.activeTotal > this.maxActiveTotal) this.maxActiveTotal = this.activeTotal
+    this.recorder.gauge('activeStreams', this.activeTotal)
   }
 
   /** The attempt let go of its route. */
@@ -97,37 +109,92 @@ export class Collector {
     this.released++
     this.activeTotal--
     this.active.set(url, (this.active.get(url) ?? 0) - 1)
+    this.recorder.gauge('activeStreams', this.activeTotal)
   }
 
-  /** Record one ACK's round trip. */
-  recordAck(url: string, bulk: boolean, ms: number): void {
-    this.acksReceived++
+  /** A logical channel was opened on `url`. */
+  channelOpened(url: string): void {
+    this.counts.channelOpens++
+    this.target(url).channelOpens++
+    this.recorder.count('channelOpens')
+  }
+
+  /** A logical channel on `url` ended (closed in order or abandoned). */
+  channelClosed(url: string): void {
+    this.counts.channelCloses++
+    this.target(url).channelCloses++
+  }
+
+  /** A channel on `url` was set up (OPEN acknowledged) after `ms`. */
+  setupMeasured(url: string, ms: number): void {
+    this.setup.recordMs(ms)
+    this.target(url).setup.recordMs(ms)
+    this.recorder.latency('setup', ms)
+  }
+
+  /** A DATA frame left for `url`. */
+  frameSent(url: string): void {
+    this.counts.framesSent++
+    this.target(url).frames++
+  }
+
+  /** An ACK for `bytes` of payload came back from `url` after `ms`; `intact` when its checksum matched. */
+  ackReceived(url: string, bulk: boolean, ms: number, bytes: number, intact: boolean): void {
+    this.counts.acksReceived++
+    this.counts.bytesSent += bytes
+    if (!intact) this.counts.ackIntegrityErrors++
     this.ack.recordMs(ms)
     ;(bulk ? this.bulkAck : this.controlAck).recordMs(ms)
     const target = this.target(url)
     target.acks++
+    target.bytes += bytes
     target.ack.recordMs(ms)
+    this.recorder.count('bytes', bytes)
+    this.recorder.latency('ack', ms)
   }
 
-  /** Count an error by kind, overall and against its target. */
-  recordError(url: string, kind: string): void {
+  /** Frames in flight when an attempt failed, never to be acknowledged. */
+  framesAbandoned(count: number): void {
+    this.counts.abandonedFrames += count
+  }
+
+  /** A node's CLOSE_ACK disagreed with what the channel sent (bytes or checksum). */
+  closeMismatched(): void {
+    this.counts.ackMismatchedStreams++
+  }
+
+  /** An attempt on `url` failed with `kind`; `message` is kept as the kind's sample. */
+  attemptFailed(url: string, kind: string, message: string): void {
     this.errors[kind] = (this.errors[kind] ?? 0) + 1
-    this.target(url).errors++
+    this.errorMessages[kind] ??= message
+    const target = this.target(url)
+    target.errors++
+    target.failedStreams++
+    this.recorder.count('errors')
+  }
+
+  /** A stream moves from `from` to `to` after a failed attempt. */
+  failover(stream: number, from: string, to: string, kind: string): void {
+    this.counts.failoverEvents++
+    this.recorder.count('failovers')
+    this.recorder.event('failover', { stream, from, to, kind })
   }
 
   /** Record a finished logical stream (after every attempt it took). */
   recordStream(sample: StreamSample): void {
-    this.totalStreams++
-    if (sample.class === 'control') this.controlStreams++
-    else this.bulkStreams++
+    this.counts.totalStreams++
+    if (sample.class === 'control') this.counts.controlStreams++
+    else this.counts.bulkStreams++
     if (sample.ok) {
-      this.successfulStreams++
+      this.counts.successfulStreams++
       this.target(sample.target).streams++
       this.streamDuration.recordMs(sample.durationMs)
       if (this.streamSamples.length < SAMPLE_LIMIT) this.streamSamples.push(sample)
+      this.recorder.count('streamsOk')
     } else {
-      this.failedStreams++
+      this.counts.failedStreams++
       if (this.errorSamples.length < SAMPLE_LIMIT) this.errorSamples.push(sample)
+      this.recorder.count('streamsFailed')
     }
   }
 
@@ -140,21 +207,8 @@ export class Collector {
     return {
       startedAt: this.startedAt,
       finishedAt: Date.now(),
-      totalStreams: this.totalStreams,
-      successfulStreams: this.successfulStreams,
-      failedStreams: this.failedStreams,
-      bytesSent: this.bytesSent,
-      framesSent: this.framesSent,
-      acksReceived: this.acksReceived,
-      abandonedFrames: this.abandonedFrames,
-      ackMismatchedStreams: this.ackMismatchedStreams,
-      ackIntegrityErrors: this.ackIntegrityErrors,
-      failoverEvents: this.failoverEvents,
-      channelOpens: this.channelOpens,
-      channelCloses: this.channelCloses,
+      ...this.counts,
       channelLeaks: openChannels,
-      controlStreams: this.controlStreams,
-      bulkStreams: this.bulkStreams,
       histograms: {
         ack: this.ack.encode(),
         controlAck: this.controlAck.encode(),
@@ -163,6 +217,7 @@ export class Collector {
         streamDuration: this.streamDuration.encode(),
       },
       errors: { ...this.errors },
+      errorMessages: { ...this.errorMessages },
       targets,
       route: {
         acquired: this.acquired,

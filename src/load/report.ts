@@ -2,7 +2,7 @@ import { LatencyHistogram } from '../metrics/histogram.js'
 import type { WorkerPartial } from './collector.js'
 import type { ResolvedConfig } from './config.js'
 import {
-  type LoadReport,
+  type LoadReportBody,
   REPORT_COUNTERS,
   type ReportConfig,
   TARGET_COUNTERS,
@@ -33,8 +33,8 @@ function reportConfig(config: ResolvedConfig): ReportConfig {
 }
 
 /**
- * Merge the workers' tallies into a report (verdict still 'pass' with no reasons: the verdict
- * stage fills those). `nodeChannelsActive` holds, per target URL, the channels an in-process
+ * Merge the workers' tallies into a report body (the runner adds timeline, events and the
+ * verdict). `nodeChannelsActive` holds, per target URL, the channels an in-process
  * node still had open at the end — the node's side of the leak count.
  */
 export function buildReport(
@@ -43,15 +43,17 @@ export function buildReport(
   startedAt: Date,
   finishedAt: Date,
   nodeChannelsActive: Record<string, number>,
-): LoadReport {
+): LoadReportBody {
   const totals = Object.fromEntries(REPORT_COUNTERS.map((key) => [key, 0])) as Record<
     (typeof REPORT_COUNTERS)[number],
     number
   >
   const errors: Record<string, number> = {}
+  const errorMessages: Record<string, string> = {}
   for (const partial of partials) {
     for (const key of REPORT_COUNTERS) totals[key] += partial[key]
     addInto(errors, partial.errors)
+    for (const [kind, message] of Object.entries(partial.errorMessages)) errorMessages[kind] ??= message
   }
   const loadStart = Math.min(...partials.map((p) => p.startedAt), finishedAt.getTime())
   const loadEnd = Math.max(...partials.map((p) => p.finishedAt), loadStart)
@@ -116,6 +118,7 @@ export function buildReport(
     bulkAckP95Ms: ms(histogram('bulkAck').percentileMs(95)),
     streamDurationP95Ms: ms(histogram('streamDuration').percentileMs(95)),
     errors,
+    errorMessages,
     targetBytes,
     targetStreams,
     targetStats,
@@ -129,7 +132,5 @@ export function buildReport(
     },
     streamSamples: sample(partials.map((p) => p.streamSamples)),
     errorSamples: sample(partials.map((p) => p.errorSamples)),
-    verdict: 'pass',
-    verdictReasons: [],
   }
 }

@@ -58,7 +58,6 @@ export async function runAttempt(
   progress: AttemptProgress,
   closeNow: boolean,
 ): Promise<void> {
-  const target = collector.target(plan.target)
   const bulk = plan.trafficClass === 'bulk'
   const inflight: InFlight[] = []
   let sequence = 0
@@ -71,8 +70,7 @@ export async function runAttempt(
       throw new ChannelError('protocol_error', `expected the OPEN's ACK, got frame type ${opened.type}`)
     }
     progress.setupMs = performance.now() - plan.begun
-    collector.setup.recordMs(progress.setupMs)
-    target.setup.recordMs(progress.setupMs)
+    collector.setupMeasured(plan.target, progress.setupMs)
     while (progress.offset < plan.totalBytes) {
       while (inflight.length < plan.inflightFrames && sendOffset < plan.totalBytes) {
         const length = Math.min(plan.payloadSize, plan.totalBytes - sendOffset)
@@ -83,8 +81,7 @@ export async function runAttempt(
         inflight.push({ sequence, length, checksum: sum, sentAt: performance.now() })
         sendOffset += length
         sentBytes += length
-        collector.framesSent++
-        target.frames++
+        collector.frameSent(plan.target)
         if (!channel.sendData(sequence, payload)) await channel.drained()
       }
       const ack = await nextFrame(channel, plan)
@@ -96,17 +93,14 @@ export async function runAttempt(
         )
       }
       inflight.shift()
-      collector.recordAck(plan.target, bulk, performance.now() - head.sentAt)
-      if (ack.checksum !== head.checksum) collector.ackIntegrityErrors++
+      const intact = ack.checksum === head.checksum
+      collector.ackReceived(plan.target, bulk, performance.now() - head.sentAt, head.length, intact)
       progress.offset += head.length
-      collector.bytesSent += head.length
-      target.bytes += head.length
     }
   } catch (error) {
-    collector.abandonedFrames += inflight.length
+    collector.framesAbandoned(inflight.length)
     channel.abandon(error instanceof ChannelError ? error.kind : 'error')
-    collector.channelCloses++
-    target.channelCloses++
+    collector.channelClosed(plan.target)
     throw error
   }
   const close = async () => {
@@ -116,15 +110,13 @@ export async function runAttempt(
       if (closeAck.type !== FrameType.CLOSE_ACK) {
         throw new ChannelError('protocol_error', `expected CLOSE_ACK, got frame type ${closeAck.type}`)
       }
-      if (closeAck.totalBytes !== sentBytes || closeAck.checksum !== sentChecksum)
-        collector.ackMismatchedStreams++
+      if (closeAck.totalBytes !== sentBytes || closeAck.checksum !== sentChecksum) collector.closeMismatched()
       channel.finish()
     } catch (error) {
       channel.abandon(error instanceof ChannelError ? error.kind : 'error')
       throw error
     } finally {
-      collector.channelCloses++
-      target.channelCloses++
+      collector.channelClosed(plan.target)
     }
   }
   if (closeNow) await close()

@@ -1,9 +1,11 @@
 import type { TrafficClassName } from '../protocol/frames.js'
+import type { Recorder } from '../run/recorder.js'
 import { transportFor } from '../transport/index.js'
 import type { Transport, TransportKind } from '../transport/types.js'
 import { ChannelError, ClientConnection } from './client-connection.js'
 import { Collector, type WorkerPartial } from './collector.js'
 import { parseTargetUrl, type ResolvedConfig } from './config.js'
+import { Placement } from './placement.js'
 import { type AttemptProgress, runAttempt } from './stream-attempt.js'
 
 /** One worker's share of a run. */
@@ -26,8 +28,6 @@ interface Target {
   fingerprint: string | undefined
   connection: ClientConnection | undefined
   connecting: Promise<ClientConnection> | undefined
-  /** performance.now() until which placement avoids this target after a failed attempt. */
-  downUntil: number
 }
 
 function errorKind(error: unknown): string {
@@ -43,15 +43,24 @@ function errorKind(error: unknown): string {
 export class StreamRunner {
   private readonly collector: Collector
   private readonly targets: Target[]
+  private readonly placement: Placement
   private readonly transports = new Map<TransportKind, Transport>()
   private readonly pendingCloses: Array<() => Promise<void>> = []
   private readonly runDeadline: number
   private readonly startDeadline: number
   private nextIndex: number
 
-  constructor(private readonly task: WorkerTask) {
+  constructor(
+    private readonly task: WorkerTask,
+    private readonly signal: AbortSignal = new AbortController().signal,
+    recorder?: Recorder,
+  ) {
     const { config } = task
-    this.collector = new Collector(config.targets)
+    this.collector = new Collector(config.targets, recorder)
+    this.placement = new Placement(config.targets.length, {
+      poolFailover: config.poolFailover,
+      quarantineMs: config.targetQuarantineMs,
+    })
     this.targets = config.targets.map((url, i) => {
       const { scheme, host, port } = parseTargetUrl(url, `targets[${i}]`)
       return {
@@ -62,7 +71,6 @@ export class StreamRunner {
         fingerprint: config.fingerprints[i],
         connection: undefined,
         connecting: undefined,
-        downUntil: 0,
       }
     })
     // Deadlines on this thread's performance clock, from the run's wall-clock start.
@@ -104,7 +112,7 @@ export class StreamRunner {
     for (;;) {
       const stream = this.nextIndex
       const now = performance.now()
-      if (now >= this.startDeadline || now >= this.runDeadline) return
+      if (now >= this.startDeadline || now >= this.runDeadline || this.signal.aborted) return
       if (!config.soak && stream >= config.streams) return
       this.nextIndex += workers
       await this.runStream(stream)
@@ -122,22 +130,22 @@ export class StreamRunner {
     let target = this.targets[stream % this.targets.length]!
     let setupMs = 0
     let tries = 0
-    for (const [attempt, candidate] of this.placement(stream).entries()) {
+    for (const index of this.placement.order(stream, performance.now())) {
+      const candidate = this.targets[index]!
+      if (tries > 0) this.collector.failover(stream, target.url, candidate.url, errorKind(lastError))
       target = candidate
-      if (attempt > 0) this.collector.failoverEvents++
       tries++
       try {
         setupMs = await this.attempt(stream, trafficClass, totalBytes, target, progress)
         lastError = undefined
-        target.downUntil = 0
+        this.placement.succeeded(index)
         break
       } catch (error) {
         lastError = error
         const kind = errorKind(error)
-        this.collector.recordError(target.url, kind)
-        this.collector.target(target.url).failedStreams++
+        this.collector.attemptFailed(target.url, kind, (error as Error).message)
         if (kind === 'run_timeout' || performance.now() >= this.runDeadline) break
-        target.downUntil = performance.now() + config.targetQuarantineMs
+        this.placement.failed(index, performance.now())
       }
     }
     this.collector.recordStream({
@@ -154,18 +162,6 @@ export class StreamRunner {
         ? {}
         : { error: `${errorKind(lastError)}: ${(lastError as Error).message}` }),
     })
-  }
-
-  /**
-   * Targets a stream tries, in order: its own (stream mod targets) and, with poolFailover, the
-   * ones after it — those in quarantine after a failed attempt moved to the back.
-   */
-  private placement(stream: number): Target[] {
-    const n = this.targets.length
-    const rotation = Array.from({ length: n }, (_, k) => this.targets[(stream + k) % n]!)
-    if (!this.task.config.poolFailover) return rotation.slice(0, 1)
-    const now = performance.now()
-    return [...rotation.filter((t) => t.downUntil <= now), ...rotation.filter((t) => t.downUntil > now)]
   }
 
   /** One attempt on one target; returns the channel setup time in ms. */
@@ -186,8 +182,7 @@ export class StreamRunner {
     try {
       const connection = await this.connection(target, deadline, deadlineKind)
       const channel = connection.open(stream, trafficClass, progress.offset)
-      collector.channelOpens++
-      collector.target(target.url).channelOpens++
+      collector.channelOpened(target.url)
       const plan = {
         stream,
         trafficClass,

@@ -1,3 +1,5 @@
+import type { RunRecord } from '../run/workload.js'
+
 /** Counters every worker keeps per target and the report sums, with the report's names. */
 export const TARGET_COUNTERS = [
   'streams',
@@ -104,7 +106,13 @@ export const REPORT_COUNTERS = [
 export type ReportCounters = Record<(typeof REPORT_COUNTERS)[number], number>
 
 /** A load run's report: plain JSON, the reference load tester's fields in camelCase. */
-export interface LoadReport {
+export interface LoadReport extends LoadReportBody, RunRecord {
+  verdict: 'pass' | 'fail'
+  verdictReasons: string[]
+}
+
+/** A report before the runner adds its timeline, events and verdict (what the workload's merge makes). */
+export interface LoadReportBody {
   schemaVersion: string
   startedAt: string
   finishedAt: string
@@ -139,13 +147,14 @@ export interface LoadReport {
   controlAckP95Ms: number
   bulkAckP95Ms: number
   streamDurationP95Ms: number
+  /** Failed attempts by error kind (see ErrorKind). */
   errors: Record<string, number>
+  /** One sample message per error kind, naming the target. */
+  errorMessages: Record<string, string>
   targetBytes: Record<string, number>
   targetStreams: Record<string, number>
   targetStats: Record<string, TargetStats>
   routePressure: RoutePressure
   streamSamples: StreamSample[]
   errorSamples: StreamSample[]
-  verdict: 'pass' | 'fail'
-  verdictReasons: string[]
 }

@@ -1,7 +1,10 @@
+import type { WorkerSide } from '../run/workload.js'
 import type { WorkerPartial } from './collector.js'
 import { StreamRunner, type WorkerTask } from './stream-runner.js'
 
-/** tinypool entry: run one worker's share of a load run and return its tally. */
-export default async function runWorkerTask(task: WorkerTask): Promise<WorkerPartial> {
-  return new StreamRunner(task).run()
+/** The load workload's worker side: run one worker's share of the streams and return its tally. */
+const loadWorker: WorkerSide<WorkerTask, WorkerPartial> = {
+  run: (task, signal, recorder) => new StreamRunner(task, signal, recorder).run(),
 }
+
+export default loadWorker

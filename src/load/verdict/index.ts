@@ -1,3 +1,4 @@
+import type { Verdict } from '../../run/workload.js'
 import { rule as ackIntegrityErrors } from './ack-integrity-errors.js'
 import { rule as ackMismatchedStreams } from './ack-mismatched-streams.js'
 import { rule as ackP95 } from './ack-p95.js'
@@ -18,14 +19,9 @@ import type { VerdictInput, VerdictRule } from './rule.js'
 import { rule as setupP95 } from './setup-p95.js'
 import { rule as setupP99 } from './setup-p99.js'
 
+export type { Verdict } from '../../run/workload.js'
 export { formatComparison, formatMetric } from './metric-format.js'
 export type { VerdictInput, VerdictRule } from './rule.js'
-
-/** A report's verdict and the reasons behind a fail (empty on pass). */
-export interface Verdict {
-  verdict: 'pass' | 'fail'
-  verdictReasons: string[]
-}
 
 /** Every rule, in the reference load tester's order, so reason lists read the same. */
 export const verdictRules: readonly VerdictRule[] = Object.freeze([

@@ -1,0 +1,51 @@
+import type { Workload } from '../run/workload.js'
+import type { WorkerPartial } from './collector.js'
+import { type LoadConfig, type ResolvedConfig, resolveConfig, type TargetLike } from './config.js'
+import { buildReport } from './report.js'
+import type { WorkerTask } from './stream-runner.js'
+import type { LoadReportBody } from './types.js'
+import { verdict } from './verdict/index.js'
+
+/** Workers stop themselves at the run's timeout; past it by this much the runner stops them. */
+const STUCK_GRACE_MS = 15_000
+
+function channelsActiveOn(target: TargetLike | string): number | undefined {
+  if (typeof target === 'string' || typeof target.stats !== 'function') return undefined
+  const stats = target.stats() as { channelsActive?: unknown }
+  return typeof stats?.channelsActive === 'number' ? stats.channelsActive : undefined
+}
+
+/** The fabric load: logical streams over fabric channels to nodes, with ACKs and failover. */
+export const loadWorkload: Workload<LoadConfig, ResolvedConfig, WorkerTask, WorkerPartial, LoadReportBody> = {
+  name: 'load',
+  worker: new URL('./worker.js', import.meta.url),
+  validate: resolveConfig,
+  plan(config) {
+    const workers = Math.min(config.workers, config.concurrency)
+    const runStartedAt = Date.now()
+    return Array.from({ length: workers }, (_, index) => ({
+      config,
+      index,
+      workers,
+      concurrency: Math.floor(config.concurrency / workers) + (index < config.concurrency % workers ? 1 : 0),
+      runStartedAt,
+    }))
+  },
+  deadlineMs: (config) => config.timeoutMs + STUCK_GRACE_MS,
+  during(config, input) {
+    if (config.failTarget < 0) return () => undefined
+    const timer = setTimeout(() => {
+      void (input.targets[config.failTarget] as TargetLike).kill?.()
+    }, config.failAfterMs)
+    return () => clearTimeout(timer)
+  },
+  merge(config, partials, span, input) {
+    const nodeChannelsActive: Record<string, number> = {}
+    input.targets.forEach((target, i) => {
+      const active = channelsActiveOn(target)
+      if (active !== undefined) nodeChannelsActive[config.targets[i]!] = active
+    })
+    return buildReport(config, partials, span.startedAt, span.finishedAt, nodeChannelsActive)
+  },
+  verdict: (report) => verdict(report),
+}

@@ -1,0 +1,107 @@
+import type { MessagePort } from 'node:worker_threads'
+import { LatencyHistogram } from '../metrics/histogram.js'
+import { nowMs } from './events.js'
+import type { WorkerMessage } from './protocol.js'
+
+/** Most events one worker sends in a run; a storm of failovers must not flood the main thread. */
+export const MAX_WORKER_EVENTS = 1000
+
+/** What a workload's worker side reports while it runs: counts, levels, latencies and events. */
+export interface Recorder {
+  /** Add n to a counter of the current interval. */
+  count(name: string, n?: number): void
+  /** Set a level (summed over workers) for the current interval. */
+  gauge(name: string, value: number): void
+  /** Record one latency in ms into the current interval's histogram `name`. */
+  latency(name: string, ms: number): void
+  /** Publish an event (failover, migration, ...) on the run's event bus. */
+  event(type: string, details?: Record<string, unknown>): void
+}
+
+/** A Recorder that sends one sample per interval over a worker's port. */
+export class IntervalRecorder implements Recorder {
+  private counters: Record<string, number> = {}
+  private readonly gauges: Record<string, number> = {}
+  private histograms = new Map<string, LatencyHistogram>()
+  private interval: number
+  private readonly timer: NodeJS.Timeout
+  private events = 0
+  private dirty = false
+
+  constructor(
+    private readonly port: Pick<MessagePort, 'postMessage'>,
+    private readonly runStartedAt: number,
+    private readonly intervalMs: number,
+  ) {
+    this.interval = this.current()
+    // Flush at each interval boundary even when nothing is recorded, so levels are sampled.
+    this.timer = setInterval(() => this.roll(), intervalMs)
+    this.timer.unref()
+  }
+
+  count(name: string, n = 1): void {
+    this.roll()
+    this.counters[name] = (this.counters[name] ?? 0) + n
+    this.dirty = true
+  }
+
+  gauge(name: string, value: number): void {
+    this.gauges[name] = value
+    this.dirty = true
+  }
+
+  latency(name: string, ms: number): void {
+    this.roll()
+    let histogram = this.histograms.get(name)
+    if (!histogram) {
+      histogram = new LatencyHistogram()
+      this.histograms.set(name, histogram)
+    }
+    histogram.recordMs(ms)
+    this.dirty = true
+  }
+
+  event(type: string, details: Record<string, unknown> = {}): void {
+    if (++this.events > MAX_WORKER_EVENTS) return
+    this.send({ type: 'event', event: { ...details, type, at: nowMs() } })
+  }
+
+  /** Send what is left and stop the interval timer. */
+  close(): void {
+    clearInterval(this.timer)
+    this.flush()
+  }
+
+  private current(): number {
+    return Math.max(0, Math.floor((nowMs() - this.runStartedAt) / this.intervalMs))
+  }
+
+  /** Send the finished interval's sample when the clock has moved past it. */
+  private roll(): void {
+    const now = this.current()
+    if (now === this.interval) return
+    this.flush()
+    this.interval = now
+  }
+
+  private flush(): void {
+    if (!this.dirty) return
+    const histograms: Record<string, string> = {}
+    for (const [name, histogram] of this.histograms) histograms[name] = histogram.encode()
+    this.send({
+      type: 'sample',
+      interval: this.interval,
+      counters: this.counters,
+      gauges: { ...this.gauges },
+      histograms,
+    })
+    this.counters = {}
+    this.histograms = new Map()
+    // Levels carry on into the next interval until changed; an interval with only levels still counts.
+    this.dirty = Object.keys(this.gauges).length > 0
+  }
+
+  private send(message: WorkerMessage): void {
+    this.port.postMessage(message)
+  }
+}
