@@ -1,6 +1,8 @@
+import { RunError } from '../errors/kinds.js'
 import type { LoadConfig } from '../load/config.js'
 import { runLoad } from '../load/run.js'
 import type { LoadReport } from '../load/types.js'
+import { defaultEventBus, type EventBus } from '../run/events.js'
 import { type FabricNode, type NodeOptions, startNode } from './node.js'
 
 /** The `fabric` fixture: start nodes and run loads; everything started is stopped by closeAll(). */
@@ -19,11 +21,14 @@ export interface FabricFixture {
 export interface FabricFixtureOptions {
   /** Called with every report a load of this fixture returns. */
   onReport?: (report: LoadReport) => void
+  /** Where nodes and loads publish their events; default the process-wide bus. */
+  events?: EventBus
 }
 
 /** Create a fabric fixture that tracks the nodes it starts. */
 export function createFabricFixture(options: FabricFixtureOptions = {}): FabricFixture {
   const started = new Set<FabricNode>()
+  const events = options.events ?? defaultEventBus
   // Loads still running at teardown (a test that timed out) are aborted, not left to run on.
   let loads = new AbortController()
   const node = async (options?: NodeOptions) => {
@@ -42,12 +47,12 @@ export function createFabricFixture(options: FabricFixtureOptions = {}): FabricF
       return created
     },
     async load(config) {
-      const report = await runLoad(config, { signal: loads.signal })
+      const report = await runLoad(config, { signal: loads.signal, events })
       options.onReport?.(report)
       return report
     },
     async closeAll() {
-      loads.abort(new Error('the test ended before this load finished'))
+      loads.abort(new RunError('aborted', 'the test ended while it ran'))
       loads = new AbortController()
       const nodes = [...started]
       started.clear()

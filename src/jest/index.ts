@@ -1,13 +1,14 @@
 // quicksand for Jest: use this module as a setupFilesAfterEnv entry (it registers the matchers on
 // the global expect) and import useFabric()/useProxy() from it in tests.
-import { createFabricFixture, type FabricFixture } from '../fabric/fixture.js'
+import type { FabricFixture } from '../fabric/fixture.js'
+import { type FixtureName, type QuicksandFixtures, TestScope } from '../fixtures.js'
+import type { LoadReport } from '../load/types.js'
 import { matchers } from '../matchers/index.js'
-import { createProxyFixture, type ProxyFixture, seedFromName } from '../proxy/fixture.js'
+import type { ProxyFixture } from '../proxy/fixture.js'
 
 interface JestGlobals {
   expect?: { extend(matchers: object): void; getState?(): { currentTestName?: string } }
   afterEach?: (fn: () => Promise<void>) => void
-  beforeEach?: (fn: () => void) => void
 }
 
 const globals = globalThis as unknown as JestGlobals
@@ -19,52 +20,64 @@ export function registerMatchers(): void {
 
 registerMatchers()
 
-function hook(name: 'afterEach' | 'beforeEach'): NonNullable<JestGlobals[typeof name]> {
-  const fn = globals[name]
-  if (typeof fn !== 'function') {
-    throw new Error(`quicksand/jest: ${name} is not defined; call this at the top of a test file run by Jest`)
+// Jest loads this module once per test file, so this state is the file's.
+let scope: TestScope | undefined
+let hooked = false
+const reportListeners = new Set<(report: LoadReport) => void>()
+
+function hookAfterEach(): void {
+  if (hooked) return
+  const afterEach = globals.afterEach
+  if (typeof afterEach !== 'function') {
+    throw new Error(
+      'quicksand/jest: afterEach is not defined; call useX() at the top of a test file run by Jest',
+    )
   }
-  return fn
+  hooked = true
+  afterEach(async () => {
+    const done = scope
+    scope = undefined
+    await done?.close()
+  })
+}
+
+/** The running test's scope, made on first use. */
+function current(): TestScope {
+  scope ??= new TestScope(globals.expect?.getState?.().currentTestName ?? '', (report) => {
+    for (const listener of reportListeners) listener(report)
+  })
+  return scope
+}
+
+/** A stand-in for fixture `name` that always acts on the running test's instance. */
+function useFixture<K extends FixtureName>(name: K): QuicksandFixtures[K] {
+  hookAfterEach()
+  return new Proxy({} as QuicksandFixtures[K], {
+    get(_target, key) {
+      const value = (current().get(name) as Record<PropertyKey, unknown>)[key]
+      return typeof value === 'function' ? value.bind(current().get(name)) : value
+    },
+  })
+}
+
+/** Options of useFabric(). */
+export interface UseFabricOptions {
+  /** Called with every report a load of the file's tests returns. */
+  onReport?: (report: LoadReport) => void
 }
 
 /** A fabric fixture for Jest: nodes it starts are stopped after each test. */
-export function useFabric(): FabricFixture {
-  let current = createFabricFixture()
-  hook('afterEach')(async () => {
-    const done = current
-    current = createFabricFixture()
-    await done.closeAll()
-  })
-  return {
-    node: (options) => current.node(options),
-    nodes: (count, options) => current.nodes(count, options),
-    load: (config) => current.load(config),
-    closeAll: () => current.closeAll(),
-  }
+export function useFabric(options: UseFabricOptions = {}): FabricFixture {
+  if (options.onReport) reportListeners.add(options.onReport)
+  return useFixture('fabric')
 }
 
 /** A proxy fixture for Jest: proxies it creates are closed after each test; seeds come from the test's name. */
 export function useProxy(): ProxyFixture {
-  const fresh = () => createProxyFixture(seedFromName(globals.expect?.getState?.().currentTestName ?? ''))
-  let current: ProxyFixture | undefined
-  const active = () => {
-    current ??= fresh()
-    return current
-  }
-  hook('afterEach')(async () => {
-    const done = current
-    current = undefined
-    await done?.closeAll()
-  })
-  return {
-    tcp: (options) => active().tcp(options),
-    udp: (options) => active().udp(options),
-    closeAll: async () => {
-      await current?.closeAll()
-    },
-  }
+  return useFixture('proxy')
 }
 
+export type { QuicksandFixtures } from '../fixtures.js'
 // Brings the matcher types onto Jest's expect for every file that imports this entry.
 export type { QuicksandMatchers } from '../matchers/jest-types.js'
 export type { FabricFixture, ProxyFixture }

@@ -1,49 +1,52 @@
 import { test as baseTest, expect } from 'vitest'
-import { createFabricFixture, type FabricFixture } from '../fabric/fixture.js'
+import type { FabricFixture } from '../fabric/fixture.js'
+import { fixtureNames, type QuicksandFixtures, TestScope } from '../fixtures.js'
 import { type ReportSummary, summarizeReport } from '../load/summary.js'
 import { matchers } from '../matchers/index.js'
-import { createProxyFixture, type ProxyFixture, seedFromName } from '../proxy/fixture.js'
+import type { ProxyFixture } from '../proxy/fixture.js'
 
 expect.extend(matchers)
 
-/** Fixtures quicksand adds to Vitest's test context. */
-export interface QuicksandFixtures {
-  fabric: FabricFixture
-  proxy: ProxyFixture
+/** The test's scope: its event bus and the fixtures it made (quicksand.events holds what happened). */
+export interface QuicksandScope {
+  quicksand: TestScope
 }
+
+type Fixture<T> = (context: QuicksandScope, use: (value: T) => Promise<void>) => Promise<void>
+
+// Each public fixture takes its instance from the test's scope; the scope alone tears down, in
+// the table's order, whether the test passed, failed or timed out.
+const fromScope = Object.fromEntries(
+  fixtureNames.map((name) => [
+    name,
+    (async ({ quicksand }, use) => use(quicksand.get(name))) as Fixture<unknown>,
+  ]),
+) as { [K in keyof QuicksandFixtures]: Fixture<QuicksandFixtures[K]> }
 
 /**
  * Vitest's `test` with the `fabric` and `proxy` fixtures. Everything a fixture starts is stopped
  * after the test, whether it passed, failed or timed out.
  */
-export const test = baseTest.extend<QuicksandFixtures>({
-  fabric: async ({ task }, use) => {
+export const test = baseTest.extend<QuicksandFixtures & QuicksandScope>({
+  quicksand: async ({ task }, use) => {
     // Each report's headline figures go into the test's metadata, for reporters to show.
     const meta = task.meta as { quicksand?: ReportSummary[] }
-    const fabric = createFabricFixture({
-      onReport: (report) => {
-        meta.quicksand ??= []
-        meta.quicksand.push(summarizeReport(report))
-      },
+    const scope = new TestScope(task.name, (report) => {
+      meta.quicksand ??= []
+      meta.quicksand.push(summarizeReport(report))
     })
     try {
-      await use(fabric)
+      await use(scope)
     } finally {
-      await fabric.closeAll()
+      await scope.close()
     }
   },
-  proxy: async ({ task }, use) => {
-    const proxy = createProxyFixture(seedFromName(task.name))
-    try {
-      await use(proxy)
-    } finally {
-      await proxy.closeAll()
-    }
-  },
+  ...fromScope,
 })
 
 export const it = test
 export { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest'
+export type { QuicksandFixtures } from '../fixtures.js'
 // Brings the matcher types onto Vitest's Assertion for every file that imports this entry.
 export type { QuicksandMatchers } from '../matchers/vitest-types.js'
 export type { FabricFixture, ProxyFixture }

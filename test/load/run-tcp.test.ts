@@ -126,6 +126,14 @@ describe('runLoad over TCP', () => {
     expect(report.bytesSent).toBe(60 * 256 * 1024)
     expect(report.channelLeaks).toBe(0)
     expect(report.verdict).toBe('pass')
+    // The timeline accounts for every byte and stream; each failover is an event naming both targets.
+    expect(report.timeline.reduce((n, s) => n + (s.bytes ?? 0), 0)).toBe(report.bytesSent)
+    expect(report.timeline.reduce((n, s) => n + (s.streamsOk ?? 0), 0)).toBe(60)
+    expect(report.timeline.reduce((n, s) => n + (s.failovers ?? 0), 0)).toBe(report.failoverEvents)
+    const failovers = report.events.filter((e) => e.type === 'failover')
+    expect(failovers).toHaveLength(report.failoverEvents)
+    expect(failovers[0]).toMatchObject({ source: 'load', from: targets[1]!.url })
+    expect(report.timeline.at(-1)!.activeStreams).toBe(0)
   })
 
   it('fails the verdict with failed_streams when failover is off and a target is dead', async () => {

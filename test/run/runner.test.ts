@@ -1,0 +1,125 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { afterEach, describe, expect, test } from 'vitest'
+import { RunError } from '../../src/errors/kinds.js'
+import { createFabricFixture } from '../../src/fabric/fixture.js'
+import { EventBus } from '../../src/run/events.js'
+import { runWorkload } from '../../src/run/runner.js'
+import type { Workload } from '../../src/run/workload.js'
+
+interface ProbeTask {
+  rounds: number
+  fail?: string
+}
+interface ProbePartial {
+  marker: string
+  rounds: number
+}
+
+const dirs: string[] = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+/** A workload whose worker side is a TypeScript file written by the test, with a fresh marker. */
+function probeWorkload(
+  marker: string,
+): Workload<ProbeTask, ProbeTask, ProbeTask, ProbePartial, { markers: string[]; rounds: number }> {
+  const dir = mkdtempSync(join(process.cwd(), 'test', 'run', '.probe-'))
+  dirs.push(dir)
+  // Type annotations make this TypeScript: only a worker that runs sources can load it.
+  writeFileSync(
+    join(dir, 'worker.ts'),
+    `const marker: string = ${JSON.stringify(marker)}
+export default {
+  async run(task: { rounds: number; fail?: string }, signal: AbortSignal, recorder: any): Promise<{ marker: string; rounds: number }> {
+    if (task.fail) throw Object.assign(new Error('probe failed on purpose'), { code: task.fail })
+    let rounds = 0
+    for (; rounds < task.rounds && !signal.aborted; rounds++) {
+      recorder.count('ticks', 2)
+      recorder.latency('wait', 1 + rounds)
+      if (rounds === 0) recorder.event('probe.first', { marker })
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    return { marker, rounds }
+  },
+}
+`,
+  )
+  return {
+    name: 'probe',
+    worker: pathToFileURL(join(dir, 'worker.js')),
+    validate: (config) => config,
+    plan: (config) => [config, config],
+    deadlineMs: () => 20_000,
+    merge: (_config, partials) => ({
+      markers: partials.map((p) => p.marker),
+      rounds: partials.reduce((n, p) => n + p.rounds, 0),
+    }),
+    verdict: (input) => ({
+      verdict: input.rounds > 0 ? 'pass' : 'fail',
+      verdictReasons: input.rounds > 0 ? [] : ['no_rounds'],
+    }),
+  }
+}
+
+describe('the runner', () => {
+  test('runs the worker from the sources under test, with samples and events streamed back', async () => {
+    const marker = `m-${Math.random().toString(36).slice(2)}`
+    const events = new EventBus()
+    const report = await runWorkload(probeWorkload(marker), { rounds: 12 }, { events, sampleIntervalMs: 50 })
+    expect(report.markers).toEqual([marker, marker])
+    expect(report.rounds).toBe(24)
+    expect(report.verdict).toBe('pass')
+    // Every count made in the workers lands in exactly one interval of the timeline.
+    const ticks = report.timeline.reduce((n, s) => n + (s.ticks ?? 0), 0)
+    expect(ticks).toBe(48)
+    expect(report.timeline.length).toBeGreaterThan(1)
+    expect(report.timeline.every((s) => s.ms === 50 && s.at % 50 === 0)).toBe(true)
+    const waits = report.timeline.reduce((n, s) => n + (s.waitCount ?? 0), 0)
+    expect(waits).toBe(24)
+    const first = report.events.filter((e) => e.type === 'probe.first')
+    expect(first).toHaveLength(2)
+    expect(first[0]).toMatchObject({ source: 'probe', marker })
+    expect(first[0]!.at).toBeGreaterThanOrEqual(0)
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report)
+  })
+
+  test("a worker's failure rejects the run with its classified kind", async () => {
+    const run = runWorkload(probeWorkload('x'), { rounds: 1, fail: 'ECONNREFUSED' })
+    await expect(run).rejects.toThrow(RunError)
+    await expect(runWorkload(probeWorkload('x'), { rounds: 1, fail: 'ECONNREFUSED' })).rejects.toMatchObject({
+      kind: 'connect_refused',
+      message: 'probe worker 0 failed: probe failed on purpose',
+    })
+  })
+
+  test('an abort rejects with kind aborted and says why', async () => {
+    const controller = new AbortController()
+    const run = runWorkload(probeWorkload('x'), { rounds: 500 }, { signal: controller.signal })
+    setTimeout(() => controller.abort(new RunError('aborted', 'the test ended while it ran')), 200)
+    await expect(run).rejects.toMatchObject({
+      kind: 'aborted',
+      message: 'probe aborted: the test ended while it ran',
+    })
+  })
+
+  test('a bad sample interval is refused before anything starts', async () => {
+    await expect(runWorkload(probeWorkload('x'), { rounds: 1 }, { sampleIntervalMs: 5 })).rejects.toThrow(
+      'sampleIntervalMs must be an integer from 10 to 60000 (ms), got 5',
+    )
+  })
+
+  test("a load cut off by its test's end says so instead of tinypool's words", async () => {
+    const fabric = createFabricFixture()
+    const node = await fabric.node({ transport: 'tcp' })
+    const load = fabric.load({ targets: [node], soak: true, duration: '20s', streams: 1, concurrency: 2 })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await fabric.closeAll()
+    await expect(load).rejects.toMatchObject({
+      kind: 'aborted',
+      message: 'load aborted: the test ended while it ran',
+    })
+  })
+})
