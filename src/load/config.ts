@@ -1,3 +1,4 @@
+import { FieldError, MAX_TIMER_MS, rejectUnknownKeys } from '../errors/field-error.js'
 import { HARD_MAX_PAYLOAD } from '../protocol/frames.js'
 import { type Duration, parseDuration } from './duration.js'
 import type { ReportConfig, VerdictThresholds } from './types.js'
@@ -6,6 +7,8 @@ import type { ReportConfig, VerdictThresholds } from './types.js'
 export interface TargetLike {
   readonly url: string
   readonly fingerprint?: string | undefined
+  /** Largest DATA payload the target accepts, when known (an in-process node's frame limit). */
+  readonly maxPayload?: number
   stats?(): unknown
   kill?(): Promise<void>
 }
@@ -48,10 +51,16 @@ export interface LoadConfig extends VerdictThresholds {
   inflightFrames?: number
   /** Worker threads the streams are spread over; default 1. */
   workers?: number
-  /** Index of a target to kill during the run (an in-process node), with failAfter. */
+  /** Index of a target to kill during the run (an in-process node); needs failAfter. */
   failTarget?: number
-  /** Delay before killing failTarget; default 0. */
+  /** How long into the run failTarget is killed ('0s' kills it at once); required with failTarget. */
   failAfter?: Duration
+  /**
+   * QUIC only: largest UDP datagram the client sends, 1200 to 20480 bytes. Default: 20 KiB
+   * between loopback addresses, 1452 elsewhere. Set 1452 (or 1200) for loss and reorder scenarios
+   * through a UDP proxy, so one lost datagram is one real packet.
+   */
+  maxDatagramSize?: number
 }
 
 /** A validated config: what the report records, plus what the runner needs beyond it. */
@@ -60,6 +69,9 @@ export interface ResolvedConfig extends ReportConfig {
   failAfterMs: number
   fingerprints: Array<string | undefined>
 }
+
+/** Smallest and largest QUIC datagram a client may be told to send. */
+export const DATAGRAM_SIZE_RANGE = [1200, 20480] as const
 
 const THRESHOLDS = [
   'maxAckP95Ms',
@@ -70,54 +82,47 @@ const THRESHOLDS = [
   'minThroughputMbps',
   'minChannelChurnPerSec',
 ] as const
-const KEYS = new Set([
-  'targets',
-  'streams',
-  'concurrency',
-  'bytesPerStream',
-  'payloadSize',
-  'controlEvery',
-  'controlBytesPerStream',
-  'shortSessions',
-  'poolFailover',
-  'connectTimeout',
-  'streamTimeout',
-  'ackTimeout',
-  'targetQuarantine',
-  'duration',
-  'soak',
-  'timeout',
-  'inflightFrames',
-  'workers',
-  'failTarget',
-  'failAfter',
-  'requireQuic',
-  ...THRESHOLDS,
-])
+// Every key of LoadConfig, once: the compiler refuses a missing or an extra one.
+const KEY_TABLE = {
+  targets: true,
+  streams: true,
+  concurrency: true,
+  bytesPerStream: true,
+  payloadSize: true,
+  controlEvery: true,
+  controlBytesPerStream: true,
+  shortSessions: true,
+  poolFailover: true,
+  connectTimeout: true,
+  streamTimeout: true,
+  ackTimeout: true,
+  targetQuarantine: true,
+  duration: true,
+  soak: true,
+  timeout: true,
+  inflightFrames: true,
+  workers: true,
+  failTarget: true,
+  failAfter: true,
+  maxDatagramSize: true,
+  requireQuic: true,
+  maxAckP95Ms: true,
+  maxAckP99Ms: true,
+  maxControlAckP95Ms: true,
+  maxSetupP95Ms: true,
+  maxSetupP99Ms: true,
+  minThroughputMbps: true,
+  minChannelChurnPerSec: true,
+} as const satisfies Record<keyof LoadConfig, true>
+const KEYS = new Set(Object.keys(KEY_TABLE))
 const SCHEMES = ['tcp', 'quic']
 
 /** The error every invalid config rejects with. */
-export class ConfigError extends TypeError {
-  constructor(
-    readonly field: string,
-    readonly value: unknown,
-    readonly rule: string,
-  ) {
-    super(`${field} must be ${rule}, got ${describe(value)}`)
+export class ConfigError extends FieldError {
+  constructor(field: string, value: unknown, rule: string, message?: string) {
+    super(field, value, rule, message)
     this.name = 'ConfigError'
   }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`
-  if (typeof value === 'object' && value !== null) {
-    try {
-      return JSON.stringify(value)
-    } catch {
-      return Object.prototype.toString.call(value)
-    }
-  }
-  return String(value)
 }
 
 function integer(
@@ -157,6 +162,13 @@ function duration(config: Record<string, unknown>, field: string, fallback: numb
       `a ${positive ? 'positive ' : ''}duration (milliseconds as a number, or a string such as '500ms', '2s', '1m')`,
     )
   }
+  if (ms > MAX_TIMER_MS) {
+    throw new ConfigError(
+      field,
+      raw,
+      `a duration of at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer Node keeps)`,
+    )
+  }
   return ms
 }
 
@@ -175,15 +187,23 @@ export function parseTargetUrl(url: string, field: string): { scheme: string; ho
   return { scheme, host: match[2]!.replace(/^\[|\]$/g, ''), port }
 }
 
+/** failTarget: an index of targets, or -1 when unset. */
+function failTargetOf(config: Record<string, unknown>, count: number): number {
+  const value = config.failTarget
+  if (value === undefined) return -1
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) >= count) {
+    throw new ConfigError('failTarget', value, `an index of targets (0..${count - 1})`)
+  }
+  return value as number
+}
+
 /** Validate a LoadConfig and fill in defaults; throws one ConfigError naming the first bad field. */
 export function resolveConfig(input: LoadConfig): ResolvedConfig {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new ConfigError('config', input, 'an object')
   }
   const config = input as unknown as Record<string, unknown>
-  for (const key of Object.keys(config)) {
-    if (!KEYS.has(key)) throw new ConfigError(key, config[key], 'a known config key (unknown key)')
-  }
+  rejectUnknownKeys(config, KEYS, 'load config', ConfigError)
   const rawTargets = config.targets
   if (!Array.isArray(rawTargets) || rawTargets.length === 0) {
     throw new ConfigError('targets', rawTargets, 'a non-empty array of fabric nodes, proxies or URLs')
@@ -227,11 +247,25 @@ export function resolveConfig(input: LoadConfig): ResolvedConfig {
     timeoutMs: duration(config, 'timeout', 600_000),
     inflightFrames: integer(config, 'inflightFrames', 1, 1, 1024),
     workers: integer(config, 'workers', 1, 1, 64),
-    failTarget: integer(config, 'failTarget', -1, -1, targets.length - 1),
+    failTarget: failTargetOf(config, targets.length),
     failAfterMs: duration(config, 'failAfter', 0, false),
     fingerprints,
     requireQuic: boolean(config, 'requireQuic', false),
   }
+  if (config.maxDatagramSize !== undefined) {
+    resolved.maxDatagramSize = integer(config, 'maxDatagramSize', 0, ...DATAGRAM_SIZE_RANGE)
+  }
+  rawTargets.forEach((target, index) => {
+    const limit =
+      typeof target === 'object' && target !== null ? (target as TargetLike).maxPayload : undefined
+    if (typeof limit === 'number' && payloadSize > limit) {
+      throw new ConfigError(
+        'payloadSize',
+        payloadSize,
+        `at most ${limit}, the largest payload targets[${index}] (${targets[index]}) accepts (its maxPayload)`,
+      )
+    }
+  })
   if (soak && durationMs === 0)
     throw new ConfigError('duration', config.duration, 'a positive duration when soak is on')
   if (
@@ -242,6 +276,13 @@ export function resolveConfig(input: LoadConfig): ResolvedConfig {
       'failTarget',
       resolved.failTarget,
       'the index of a target that is an in-process node (it has kill())',
+    )
+  }
+  if (resolved.failTarget >= 0 && config.failAfter === undefined) {
+    throw new ConfigError(
+      'failAfter',
+      undefined,
+      `a duration when failTarget is set: how long into the run targets[${resolved.failTarget}] is killed ('0s' kills it at once)`,
     )
   }
   for (const field of THRESHOLDS) {

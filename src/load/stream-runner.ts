@@ -221,6 +221,9 @@ export class StreamRunner {
           port: target.port,
           timeoutMs,
           ...(target.fingerprint ? { fingerprint: target.fingerprint } : {}),
+          ...(target.kind === 'quic' && this.task.config.maxDatagramSize
+            ? { maxPacketSize: this.task.config.maxDatagramSize }
+            : {}),
         })
         .then((link) => {
           const connection = new ClientConnection(link, this.task.config.payloadSize, (gone) => {

@@ -69,6 +69,8 @@ export interface ReportConfig extends VerdictThresholds {
   timeoutMs: number
   inflightFrames: number
   workers: number
+  /** QUIC only: largest datagram the client sends, when set. */
+  maxDatagramSize?: number
 }
 
 /** Verdict thresholds a config may set, in the report's units; none is on unless set (0 = off). */

@@ -50,7 +50,14 @@ describe('load config', () => {
     ],
     [{ poolFailover: 'yes' }, "poolFailover must be a boolean, got 'yes'"],
     [{ maxAckP95Ms: -1 }, 'maxAckP95Ms must be a non-negative number (0 disables the check), got -1'],
-    [{ stream: 3 }, 'stream must be a known config key (unknown key), got 3'],
+    [{ stream: 3 }, "unknown field 'stream' in load config; did you mean 'streams'?"],
+    [
+      { timeout: 3e9 },
+      'timeout must be a duration of at most 2147483647 ms (about 24.8 days, the longest timer Node keeps), got 3000000000',
+    ],
+    [{ failTarget: 5 }, 'failTarget must be an index of targets (0..0), got 5'],
+    [{ failTarget: -1 }, 'failTarget must be an index of targets (0..0), got -1'],
+    [{ maxDatagramSize: 1000 }, 'maxDatagramSize must be an integer from 1200 to 20480, got 1000'],
     [{ targets: [] }, 'targets must be a non-empty array of fabric nodes, proxies or URLs, got []'],
     [
       { targets: ['http://127.0.0.1:80'] },
@@ -65,6 +72,27 @@ describe('load config', () => {
     const attempt = () => resolveConfig({ targets, ...patch } as never)
     expect(attempt).toThrow(ConfigError)
     expect(attempt).toThrow(message)
+  })
+
+  it('refuses failTarget without failAfter instead of killing the target at once', () => {
+    const node = { url: 'tcp://127.0.0.1:4000', kill: async () => undefined }
+    expect(() => resolveConfig({ targets: [node], failTarget: 0 })).toThrow(
+      "failAfter must be a duration when failTarget is set: how long into the run targets[0] is killed ('0s' kills it at once), got undefined",
+    )
+    expect(resolveConfig({ targets: [node], failTarget: 0, failAfter: '0s' }).failAfterMs).toBe(0)
+  })
+
+  it("refuses a payloadSize above an in-process node's frame limit before the run", () => {
+    const node = { url: 'tcp://127.0.0.1:4000', maxPayload: 4096 }
+    expect(() => resolveConfig({ targets: [node], payloadSize: 8192 })).toThrow(
+      'payloadSize must be at most 4096, the largest payload targets[0] (tcp://127.0.0.1:4000) accepts (its maxPayload), got 8192',
+    )
+    expect(resolveConfig({ targets: [node], payloadSize: 4096 }).payloadSize).toBe(4096)
+  })
+
+  it('keeps maxDatagramSize in the recorded config only when set', () => {
+    expect(resolveConfig({ targets, maxDatagramSize: 1452 }).maxDatagramSize).toBe(1452)
+    expect('maxDatagramSize' in resolveConfig({ targets })).toBe(false)
   })
 
   it('accepts fractional thresholds and soak with a default minute', () => {
