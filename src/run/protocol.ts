@@ -39,20 +39,13 @@ export interface EventMessage {
   event: { at: number; type: string; [detail: string]: unknown }
 }
 
-/** A progress line: how far the worker is. */
-export interface ProgressMessage {
-  type: 'progress'
-  done: number
-  failed: number
-}
-
 /** The worker's last message on its port: everything it recorded has been sent. */
 export interface EndMessage {
   type: 'end'
 }
 
 /** Every message a worker sends over its port while it runs. */
-export type WorkerMessage = SampleMessage | EventMessage | ProgressMessage | EndMessage
+export type WorkerMessage = SampleMessage | EventMessage | EndMessage
 
 /** Every message the main thread sends to a running worker. */
 export type MainMessage = { type: 'stop'; reason: string }

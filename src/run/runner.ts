@@ -22,6 +22,14 @@ export interface RunOptions {
   events?: EventBus
   /** Length of one timeline interval in ms; default 100. */
   sampleIntervalMs?: number
+  /** Called as the workers' samples arrive, with the counters summed over the run so far. */
+  onProgress?: (progress: RunProgress) => void
+}
+
+/** How far a run is: ms since it started and its counters so far (bytes, streamsOk, errors, ...). */
+export interface RunProgress {
+  elapsedMs: number
+  totals: Record<string, number>
 }
 
 // Under quicksand's own tests the modules run from src/*.ts: the workers then run the sources
@@ -75,6 +83,12 @@ export async function runWorkload<Config, Resolved, Task, Partial, Input extends
   const timeline = new TimelineBuilder(interval)
   const source = workload.name
   const ports: MessagePort[] = []
+  const totals: Record<string, number> = {}
+  const progress = (counters: Record<string, number>) => {
+    if (!options.onProgress) return
+    for (const [name, n] of Object.entries(counters)) totals[name] = (totals[name] ?? 0) + n
+    options.onProgress({ elapsedMs: round3(nowMs() - runStartedAt), totals: { ...totals } })
+  }
   const portsEnded: Array<Promise<void>> = []
   const messages = tasks.map((task, index): [TaskMessage<Task>, MessagePort] => {
     const { port1, port2 } = new MessageChannel()
@@ -82,8 +96,10 @@ export async function runWorkload<Config, Resolved, Task, Partial, Input extends
     let ended: () => void = () => undefined
     portsEnded.push(new Promise((resolve) => (ended = resolve)))
     port1.on('message', (message: WorkerMessage) => {
-      if (message.type === 'sample') timeline.add(index, message)
-      else if (message.type === 'event') bus.emit({ ...message.event, source, worker: index })
+      if (message.type === 'sample') {
+        timeline.add(index, message)
+        progress(message.counters)
+      } else if (message.type === 'event') bus.emit({ ...message.event, source, worker: index })
       else if (message.type === 'end') ended()
     })
     const body = {

@@ -68,7 +68,16 @@ describe('the runner', () => {
   test('runs the worker from the sources under test, with samples and events streamed back', async () => {
     const marker = `m-${Math.random().toString(36).slice(2)}`
     const events = new EventBus()
-    const report = await runWorkload(probeWorkload(marker), { rounds: 12 }, { events, sampleIntervalMs: 50 })
+    const seen: number[] = []
+    const report = await runWorkload(
+      probeWorkload(marker),
+      { rounds: 12 },
+      { events, sampleIntervalMs: 50, onProgress: (p) => void seen.push(p.totals.ticks ?? 0) },
+    )
+    // Progress comes from the same samples: it only grows, and ends at the run's total.
+    expect(seen.length).toBeGreaterThan(1)
+    expect(seen.every((n, i) => i === 0 || n >= seen[i - 1]!)).toBe(true)
+    expect(seen.at(-1)).toBe(48)
     expect(report.markers).toEqual([marker, marker])
     expect(report.rounds).toBe(24)
     expect(report.verdict).toBe('pass')
