@@ -1,10 +1,19 @@
+export { describeValue, FieldError } from './errors/field-error.js'
+export { classifyError, ERROR_KIND_MEANINGS, ERROR_KINDS, type ErrorKind, RunError } from './errors/kinds.js'
 export { createFabricFixture, type FabricFixture, type FabricFixtureOptions } from './fabric/fixture.js'
 export { type FabricNode, type NodeOptions, type NodeStats, startNode } from './fabric/node.js'
 export { ConfigError, type LoadConfig, type TargetLike } from './load/config.js'
 export type { Duration } from './load/duration.js'
-export { type RunOptions, runLoad } from './load/run.js'
+export { runLoad } from './load/run.js'
 export { formatSummary, type ReportSummary, summarizeReport } from './load/summary.js'
-export type { LoadReport, ReportConfig, RoutePressure, StreamSample, TargetStats } from './load/types.js'
+export type {
+  LoadReport,
+  LoadReportBody,
+  ReportConfig,
+  RoutePressure,
+  StreamSample,
+  TargetStats,
+} from './load/types.js'
 export type { Verdict, VerdictInput, VerdictRule } from './load/verdict/index.js'
 export { formatMetric, verdict, verdictRules } from './load/verdict/index.js'
 export type { QuicksandMatchers } from './matchers/index.js'
@@ -33,6 +42,11 @@ export {
   ImpairmentError,
   seedFromName,
 } from './proxy/index.js'
+export { defaultEventBus, EventBus, type RunEvent, type RunEventInput } from './run/events.js'
+export type { Recorder } from './run/recorder.js'
+export { DEFAULT_SAMPLE_INTERVAL_MS, type RunOptions, type RunProgress, runWorkload } from './run/runner.js'
+export { MAX_TIMELINE_SAMPLES, type TimelineSample } from './run/timeline.js'
+export type { ReportEvent, RunRecord, RunSpan, WorkerContext, WorkerSide, Workload } from './run/workload.js'
 export type {
   EndpointStats,
   QuicCertificate,
