@@ -1,6 +1,7 @@
 import { useFabric, useProxy } from 'quicksand/jest'
 
-const fabric = useFabric()
+const reports = []
+const fabric = useFabric({ onReport: (report) => reports.push(report) })
 const proxy = useProxy()
 let lastNode
 
@@ -13,6 +14,9 @@ test('a load over TCP passes its verdict with the matchers registered by the set
   expect(report).toHaveNoChannelLeaks()
   expect(report).toStayUnderAckP95(5000)
   expect(report).not.toStayUnderAckP95(0.000001)
+  // useFabric() keeps the Vitest fixture's options: onReport sees every report, timeline included.
+  expect(reports).toEqual([report])
+  expect(report.timeline.reduce((n, s) => n + (s.bytes ?? 0), 0)).toBe(report.bytesSent)
 })
 
 test('nodes started by useFabric() are stopped after each test', () => {
