@@ -1,7 +1,16 @@
 import { ImpairmentError } from '../errors.js'
 import type { ImpairmentModule } from '../impairment.js'
-import type { OutageImpairment } from '../types.js'
+import type { ImpairmentCommon } from './common.js'
 import { flag, oneOf } from './params.js'
+
+/** Target unreachable. TCP: 'refuse' closes each new connection at once, 'blackhole' accepts and swallows. UDP: blackhole only. */
+export interface OutageImpairment extends ImpairmentCommon {
+  kind: 'outage'
+  /** Default 'refuse' for TCP, 'blackhole' for UDP. */
+  mode?: 'refuse' | 'blackhole'
+  /** Also cut connections already open when the outage starts (refuse: close them; blackhole: swallow their bytes). Default false. */
+  cutExisting?: boolean
+}
 
 /** Target unreachable. Acts on admission, so the proxy core applies it; it has no per-way stage. */
 export const outage: ImpairmentModule<OutageImpairment> = {

@@ -1,6 +1,13 @@
 import type { ImpairmentModule } from '../impairment.js'
-import type { PredialImpairment } from '../types.js'
+import type { Duration } from '../types.js'
+import type { ImpairmentCommon } from './common.js'
 import { duration } from './params.js'
+
+/** TCP: wait before dialling the target, as the lab's delay mode. */
+export interface PredialImpairment extends ImpairmentCommon {
+  kind: 'predial'
+  ms: Duration
+}
 
 /** Delay before dialling the target (the lab's delay mode); the TCP proxy core waits for it. */
 export const predial: ImpairmentModule<PredialImpairment> = {
