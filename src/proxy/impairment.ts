@@ -1,3 +1,4 @@
+import type { ImpairmentCommon } from './impairments/common.js'
 import type { Random } from './random.js'
 import type { ConnectionEnd, Direction, Impairment, ProxyProtocol } from './types.js'
 
@@ -41,10 +42,15 @@ export interface Stage {
   release(): Item[]
 }
 
+/** The fields of an impairment kind besides `kind` and the common ones; the compiler checks the list is complete. */
+export type OwnFields<P> = { readonly [K in Exclude<keyof P, keyof ImpairmentCommon | 'kind'>]-?: true }
+
 /** What every impairment module provides: its rules and, for per-way impairments, a stage. */
 export interface ImpairmentModule<P extends Impairment = Impairment> {
   readonly kind: P['kind']
   readonly protocols: readonly ProxyProtocol[]
+  /** Its own fields, so a misspelt one is refused rather than ignored. */
+  readonly fields: OwnFields<P>
   /** Default direction; null for impairments that act on the connection as a whole (outage, predial). */
   readonly defaultDirection: Direction | null
   /** Check fields and fill defaults (durations become ms); throws ImpairmentError naming the field. */

@@ -1,3 +1,4 @@
+import { rejectUnknownKeys } from '../errors/field-error.js'
 import { BusyPoll, DEFAULT_BUSY_POLL_US, MAX_BUSY_POLL_US } from './busy-poll.js'
 import { parseDuration } from './duration.js'
 import type { Engine, EngineContext } from './engine.js'
@@ -29,6 +30,19 @@ import type {
 } from './types.js'
 import { startUdpEngine } from './udp-proxy.js'
 
+/** Every field of ProxyOptions; the compiler keeps the list complete. */
+const PROXY_OPTION_FIELDS = Object.keys({
+  protocol: true,
+  target: true,
+  listen: true,
+  seed: true,
+  impairments: true,
+  idleTimeout: true,
+  maxRecords: true,
+  busyPollUs: true,
+  events: true,
+} satisfies { [K in keyof ProxyOptions]-?: true })
+
 /** Forwards impairment changes to the engine once it runs; before that the list is only recorded. */
 class EngineRelay {
   engine: Engine | undefined
@@ -47,6 +61,7 @@ class EngineRelay {
 export async function createProxy(options: ProxyOptions): Promise<ImpairmentProxy> {
   if (!options || typeof options !== 'object')
     throw new ImpairmentError('options', options, 'an object { protocol, target }')
+  rejectUnknownKeys(options, PROXY_OPTION_FIELDS, 'proxy options', ImpairmentError)
   const protocol = options.protocol
   if (protocol !== 'tcp' && protocol !== 'udp')
     throw new ImpairmentError('protocol', protocol, "'tcp' or 'udp'")

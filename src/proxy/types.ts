@@ -28,6 +28,7 @@ export type { SlicerImpairment } from './impairments/slicer.js'
 export type { SlowCloseImpairment } from './impairments/slow-close.js'
 export type { StallImpairment } from './impairments/stall.js'
 
+import type { EventBus } from '../run/events.js'
 import type { Impairment } from './impairments/index.js'
 
 /** An impairment active on a proxy; pass it to remove(). */
@@ -68,6 +69,8 @@ export interface ProxyOptions {
    * it off), so a reply is forwarded without waiting for the thread to wake. See docs/proxy.md.
    */
   busyPollUs?: number
+  /** Where the proxy publishes impairment changes, schedule steps and its close. Default defaultEventBus. */
+  events?: EventBus
 }
 
 /** How a connection (TCP) or flow (UDP) ended. */

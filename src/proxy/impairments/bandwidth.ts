@@ -29,6 +29,7 @@ interface LinkClock {
 export const bandwidth: ImpairmentModule<BandwidthImpairment> = {
   kind: 'bandwidth',
   protocols: ['tcp', 'udp'],
+  fields: { bitsPerSecond: true, scope: true, queueBytes: true },
   defaultDirection: 'downstream',
   normalize(input, protocol) {
     const bitsPerSecond = positive('bandwidth.bitsPerSecond', input.bitsPerSecond)

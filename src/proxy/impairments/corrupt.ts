@@ -12,6 +12,7 @@ export interface CorruptImpairment extends ImpairmentCommon {
 export const corrupt: ImpairmentModule<CorruptImpairment> = {
   kind: 'corrupt',
   protocols: ['udp'],
+  fields: { rate: true },
   defaultDirection: 'downstream',
   normalize(input) {
     return { ...input, rate: fraction('corrupt.rate', input.rate) }

@@ -13,6 +13,7 @@ export interface CutoffImpairment extends ImpairmentCommon {
 export const cutoff: ImpairmentModule<CutoffImpairment> = {
   kind: 'cutoff',
   protocols: ['tcp'],
+  fields: { afterBytes: true },
   defaultDirection: 'upstream',
   normalize(input) {
     return { ...input, afterBytes: integer('cutoff.afterBytes', input.afterBytes, 0) }

@@ -12,6 +12,7 @@ export interface DuplicateImpairment extends ImpairmentCommon {
 export const duplicate: ImpairmentModule<DuplicateImpairment> = {
   kind: 'duplicate',
   protocols: ['udp'],
+  fields: { rate: true },
   defaultDirection: 'downstream',
   normalize(input) {
     return { ...input, rate: fraction('duplicate.rate', input.rate) }

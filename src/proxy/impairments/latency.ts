@@ -21,6 +21,7 @@ const PARETO_ALPHA = 3
 export const latency: ImpairmentModule<LatencyImpairment> = {
   kind: 'latency',
   protocols: ['tcp', 'udp'],
+  fields: { ms: true, jitterMs: true, distribution: true },
   defaultDirection: 'downstream',
   normalize(input) {
     return {

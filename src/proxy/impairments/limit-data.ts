@@ -13,6 +13,7 @@ export interface LimitDataImpairment extends ImpairmentCommon {
 export const limitData: ImpairmentModule<LimitDataImpairment> = {
   kind: 'limitData',
   protocols: ['tcp'],
+  fields: { bytes: true },
   defaultDirection: 'downstream',
   normalize(input) {
     return { ...input, bytes: integer('limitData.bytes', input.bytes, 0) }

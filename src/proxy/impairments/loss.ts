@@ -19,6 +19,7 @@ export interface LossImpairment extends ImpairmentCommon {
 export const loss: ImpairmentModule<LossImpairment> = {
   kind: 'loss',
   protocols: ['udp'],
+  fields: { rate: true, model: true, burstLength: true },
   defaultDirection: 'downstream',
   normalize(input) {
     const burstLength = positive('loss.burstLength', input.burstLength, 4)

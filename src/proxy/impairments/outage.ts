@@ -16,6 +16,7 @@ export interface OutageImpairment extends ImpairmentCommon {
 export const outage: ImpairmentModule<OutageImpairment> = {
   kind: 'outage',
   protocols: ['tcp', 'udp'],
+  fields: { mode: true, cutExisting: true },
   defaultDirection: null,
   normalize(input, protocol) {
     const mode = oneOf(

@@ -13,6 +13,7 @@ export interface PredialImpairment extends ImpairmentCommon {
 export const predial: ImpairmentModule<PredialImpairment> = {
   kind: 'predial',
   protocols: ['tcp'],
+  fields: { ms: true },
   defaultDirection: null,
   normalize(input) {
     return { ...input, ms: duration('predial.ms', input.ms) }

@@ -15,6 +15,7 @@ export interface ReorderImpairment extends ImpairmentCommon {
 export const reorder: ImpairmentModule<ReorderImpairment> = {
   kind: 'reorder',
   protocols: ['udp'],
+  fields: { rate: true, delayMs: true },
   defaultDirection: 'downstream',
   normalize(input) {
     return {

@@ -13,6 +13,7 @@ export interface ResetImpairment extends ImpairmentCommon {
 export const reset: ImpairmentModule<ResetImpairment> = {
   kind: 'reset',
   protocols: ['tcp'],
+  fields: { timeoutMs: true },
   defaultDirection: 'downstream',
   normalize(input) {
     return { ...input, timeoutMs: duration('reset.timeoutMs', input.timeoutMs, 0) }

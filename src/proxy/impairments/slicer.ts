@@ -16,6 +16,7 @@ export interface SlicerImpairment extends ImpairmentCommon {
 export const slicer: ImpairmentModule<SlicerImpairment> = {
   kind: 'slicer',
   protocols: ['tcp'],
+  fields: { averageSize: true, sizeVariation: true, delayUs: true },
   defaultDirection: 'downstream',
   normalize(input) {
     const averageSize = integer('slicer.averageSize', input.averageSize, 1)

@@ -14,6 +14,7 @@ export interface SlowCloseImpairment extends ImpairmentCommon {
 export const slowClose: ImpairmentModule<SlowCloseImpairment> = {
   kind: 'slowClose',
   protocols: ['tcp'],
+  fields: { delayMs: true },
   defaultDirection: 'downstream',
   normalize(input) {
     return { ...input, delayMs: duration('slowClose.delayMs', input.delayMs) }

@@ -19,6 +19,7 @@ export interface StallImpairment extends ImpairmentCommon {
 export const stall: ImpairmentModule<StallImpairment> = {
   kind: 'stall',
   protocols: ['tcp'],
+  fields: { timeoutMs: true },
   defaultDirection: 'downstream',
   normalize(input) {
     return { ...input, timeoutMs: duration('stall.timeoutMs', input.timeoutMs, 0) }
