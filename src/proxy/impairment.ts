@@ -42,6 +42,18 @@ export interface Stage {
   release(): Item[]
 }
 
+/**
+ * What a connection-level impairment decides for a new TCP connection or UDP flow: let it through
+ * (after `delayMs`, TCP only), refuse it (TCP: close at once), or blackhole it (accept, forward nothing).
+ */
+export type AdmissionVerdict =
+  | { verdict: 'admit'; delayMs: number }
+  | { verdict: 'refuse' }
+  | { verdict: 'blackhole' }
+
+/** What a connection-level impairment does to connections already open when it starts. */
+export type ExistingVerdict = 'close' | 'blackhole' | 'keep'
+
 /** The fields of an impairment kind besides `kind` and the common ones; the compiler checks the list is complete. */
 export type OwnFields<P> = { readonly [K in Exclude<keyof P, keyof ImpairmentCommon | 'kind'>]-?: true }
 
@@ -56,6 +68,10 @@ export interface ImpairmentModule<P extends Impairment = Impairment> {
   /** Check fields and fill defaults (durations become ms); throws ImpairmentError naming the field. */
   normalize(input: P, protocol: ProxyProtocol): P
   stage?(params: P, context: StageContext): Stage
+  /** Connection-level impairments: decide for each new connection or flow it picks by toxicity. */
+  admit?(params: P): AdmissionVerdict
+  /** Connection-level impairments: what happens to open connections it picks when it is added. */
+  existing?(params: P): ExistingVerdict
 }
 
 /** Size of an item in bytes (signals weigh nothing). */

@@ -12,7 +12,7 @@ export interface OutageImpairment extends ImpairmentCommon {
   cutExisting?: boolean
 }
 
-/** Target unreachable. Acts on admission, so the proxy core applies it; it has no per-way stage. */
+/** Target unreachable: refuses or blackholes each new connection or flow; it has no per-way stage. */
 export const outage: ImpairmentModule<OutageImpairment> = {
   kind: 'outage',
   protocols: ['tcp', 'udp'],
@@ -30,5 +30,10 @@ export const outage: ImpairmentModule<OutageImpairment> = {
       throw new ImpairmentError('outage.mode', mode, "'blackhole' on a udp proxy")
     }
     return { ...input, mode, cutExisting: flag('outage.cutExisting', input.cutExisting, false) }
+  },
+  admit: (params) => ({ verdict: params.mode === 'refuse' ? 'refuse' : 'blackhole' }),
+  existing(params) {
+    if (!params.cutExisting) return 'keep'
+    return params.mode === 'refuse' ? 'close' : 'blackhole'
   },
 }

@@ -9,7 +9,7 @@ export interface PredialImpairment extends ImpairmentCommon {
   ms: Duration
 }
 
-/** Delay before dialling the target (the lab's delay mode); the TCP proxy core waits for it. */
+/** Delay before dialling the target (the lab's delay mode): admits each connection late. */
 export const predial: ImpairmentModule<PredialImpairment> = {
   kind: 'predial',
   protocols: ['tcp'],
@@ -18,4 +18,5 @@ export const predial: ImpairmentModule<PredialImpairment> = {
   normalize(input) {
     return { ...input, ms: duration('predial.ms', input.ms) }
   },
+  admit: (params) => ({ verdict: 'admit', delayMs: params.ms as number }),
 }
