@@ -67,7 +67,12 @@ export function closestName(name: string, known: Iterable<string>): string | und
     const lower = name.toLowerCase()
     const cand = candidate.toLowerCase()
     // A prefix ('jitter' for 'jitterMs') counts as close whatever its length.
-    const score = cand.startsWith(lower) || lower.startsWith(cand) ? 1 : distance(name, candidate)
+    // A unit suffix left off and a letter slipped ('jiter' for 'jitterMs') is close too.
+    const bare = candidate.replace(/(?:Ms|Us|Bytes)$/, '')
+    const score =
+      cand.startsWith(lower) || lower.startsWith(cand)
+        ? 1
+        : Math.min(distance(name, candidate), bare === candidate ? Infinity : distance(name, bare))
     if (score < bestScore) {
       bestScore = score
       best = candidate

@@ -1,3 +1,4 @@
+import type { EventBus } from '../run/events.js'
 import { createProxy } from './proxy.js'
 import type { ImpairmentProxy, ProxyOptions } from './types.js'
 
@@ -14,11 +15,16 @@ export interface ProxyFixture {
   closeAll(): Promise<void>
 }
 
-/** Create proxies that share a default seed and are all closed by closeAll(). */
-export function createProxyFixture(defaultSeed: number): ProxyFixture {
+/** Create proxies that share a default seed (and event bus, when given) and are all closed by closeAll(). */
+export function createProxyFixture(defaultSeed: number, events?: EventBus): ProxyFixture {
   const open = new Set<ImpairmentProxy>()
   const make = async (protocol: 'tcp' | 'udp', options: ProxyFixtureOptions): Promise<ImpairmentProxy> => {
-    const proxy = await createProxy({ seed: defaultSeed, ...options, protocol })
+    const proxy = await createProxy({
+      seed: defaultSeed,
+      ...(events ? { events } : {}),
+      ...options,
+      protocol,
+    })
     open.add(proxy)
     return proxy
   }

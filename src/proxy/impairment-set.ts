@@ -1,3 +1,4 @@
+import { rejectUnknownKeys } from '../errors/field-error.js'
 import { ImpairmentError } from './errors.js'
 import type { ImpairmentModule, Way } from './impairment.js'
 import { IMPAIRMENT_MODULES } from './impairments/index.js'
@@ -20,6 +21,14 @@ export interface ImpairmentListener {
   added(entry: ActiveImpairment): void
   removed(entry: ActiveImpairment): void
   replaced(previous: ActiveImpairment, next: ActiveImpairment): void
+}
+
+/** Fields every impairment may carry, whatever its kind. */
+const COMMON_FIELDS = ['kind', 'name', 'direction', 'toxicity'] as const
+
+/** Every field an impairment of this module's kind may carry. */
+function knownFields(module: ImpairmentModule): string[] {
+  return [...COMMON_FIELDS, ...Object.keys(module.fields)]
 }
 
 const WAYS: Record<Direction, readonly Way[]> = {
@@ -77,6 +86,26 @@ export class ImpairmentSet {
     const previous = this.entries[index]
     if (!previous)
       throw new ImpairmentError('impairment', refName(ref), 'the name or handle of an active impairment')
+    if (!patch || typeof patch !== 'object' || Array.isArray(patch))
+      throw new ImpairmentError('patch', patch, 'an object of the fields to change')
+    const { kind } = previous.params
+    const name = previous.handle.name
+    // A patch changes values, never what the impairment is: another kind would be another impairment.
+    if (patch.kind !== undefined && patch.kind !== kind)
+      throw new ImpairmentError(
+        'kind',
+        patch.kind,
+        `'${kind}', the kind of '${name}' (remove it and add a new one)`,
+      )
+    if (patch.name !== undefined && patch.name !== name)
+      throw new ImpairmentError('name', patch.name, `'${name}' (an impairment keeps its name)`)
+    rejectUnknownKeys(
+      patch,
+      knownFields(previous.module),
+      `${kind} impairment '${name}'`,
+      ImpairmentError,
+      `${kind}.`,
+    )
     const merged = {
       ...previous.params,
       ...patch,
@@ -133,6 +162,7 @@ export class ImpairmentSet {
       )
     }
     const kind = input.kind
+    rejectUnknownKeys(input, knownFields(module), `${kind} impairment`, ImpairmentError, `${kind}.`)
     const params = module.normalize(input, this.protocol)
     let ways: readonly Way[] = []
     let direction: Direction | undefined

@@ -1,3 +1,4 @@
+import type { ImpairmentCommon } from './impairments/common.js'
 import type { Random } from './random.js'
 import type { ConnectionEnd, Direction, Impairment, ProxyProtocol } from './types.js'
 
@@ -41,15 +42,36 @@ export interface Stage {
   release(): Item[]
 }
 
+/**
+ * What a connection-level impairment decides for a new TCP connection or UDP flow: let it through
+ * (after `delayMs`, TCP only), refuse it (TCP: close at once), or blackhole it (accept, forward nothing).
+ */
+export type AdmissionVerdict =
+  | { verdict: 'admit'; delayMs: number }
+  | { verdict: 'refuse' }
+  | { verdict: 'blackhole' }
+
+/** What a connection-level impairment does to connections already open when it starts. */
+export type ExistingVerdict = 'close' | 'blackhole' | 'keep'
+
+/** The fields of an impairment kind besides `kind` and the common ones; the compiler checks the list is complete. */
+export type OwnFields<P> = { readonly [K in Exclude<keyof P, keyof ImpairmentCommon | 'kind'>]-?: true }
+
 /** What every impairment module provides: its rules and, for per-way impairments, a stage. */
 export interface ImpairmentModule<P extends Impairment = Impairment> {
   readonly kind: P['kind']
   readonly protocols: readonly ProxyProtocol[]
+  /** Its own fields, so a misspelt one is refused rather than ignored. */
+  readonly fields: OwnFields<P>
   /** Default direction; null for impairments that act on the connection as a whole (outage, predial). */
   readonly defaultDirection: Direction | null
   /** Check fields and fill defaults (durations become ms); throws ImpairmentError naming the field. */
   normalize(input: P, protocol: ProxyProtocol): P
   stage?(params: P, context: StageContext): Stage
+  /** Connection-level impairments: decide for each new connection or flow it picks by toxicity. */
+  admit?(params: P): AdmissionVerdict
+  /** Connection-level impairments: what happens to open connections it picks when it is added. */
+  existing?(params: P): ExistingVerdict
 }
 
 /** Size of an item in bytes (signals weigh nothing). */

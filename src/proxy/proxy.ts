@@ -1,3 +1,5 @@
+import { rejectUnknownKeys } from '../errors/field-error.js'
+import { defaultEventBus, type EventBus } from '../run/events.js'
 import { BusyPoll, DEFAULT_BUSY_POLL_US, MAX_BUSY_POLL_US } from './busy-poll.js'
 import { parseDuration } from './duration.js'
 import type { Engine, EngineContext } from './engine.js'
@@ -29,6 +31,19 @@ import type {
 } from './types.js'
 import { startUdpEngine } from './udp-proxy.js'
 
+/** Every field of ProxyOptions; the compiler keeps the list complete. */
+const PROXY_OPTION_FIELDS = Object.keys({
+  protocol: true,
+  target: true,
+  listen: true,
+  seed: true,
+  impairments: true,
+  idleTimeout: true,
+  maxRecords: true,
+  busyPollUs: true,
+  events: true,
+} satisfies { [K in keyof ProxyOptions]-?: true })
+
 /** Forwards impairment changes to the engine once it runs; before that the list is only recorded. */
 class EngineRelay {
   engine: Engine | undefined
@@ -47,6 +62,7 @@ class EngineRelay {
 export async function createProxy(options: ProxyOptions): Promise<ImpairmentProxy> {
   if (!options || typeof options !== 'object')
     throw new ImpairmentError('options', options, 'an object { protocol, target }')
+  rejectUnknownKeys(options, PROXY_OPTION_FIELDS, 'proxy options', ImpairmentError)
   const protocol = options.protocol
   if (protocol !== 'tcp' && protocol !== 'udp')
     throw new ImpairmentError('protocol', protocol, "'tcp' or 'udp'")
@@ -81,7 +97,8 @@ export async function createProxy(options: ProxyOptions): Promise<ImpairmentProx
     throw error
   }
   relay.engine = engine
-  return new RunningProxy(protocol, target, seed, engine, impairments, counters, busyPoll)
+  const events = options.events ?? defaultEventBus
+  return new RunningProxy(protocol, target, seed, engine, impairments, counters, busyPoll, events)
 }
 
 class RunningProxy implements ImpairmentProxy {
@@ -100,6 +117,7 @@ class RunningProxy implements ImpairmentProxy {
     private readonly impairments: ImpairmentSet,
     private readonly counters: ProxyCounters,
     private readonly busyPoll: BusyPoll,
+    private readonly events: EventBus,
   ) {
     this.host = engine.host
     this.port = engine.port
@@ -107,24 +125,37 @@ class RunningProxy implements ImpairmentProxy {
   }
 
   set(list: Impairment[]): ImpairmentHandle[] {
-    return this.impairments.set(list)
+    const handles = this.impairments.set(list)
+    this.publish('impairment.set', { impairments: specs(handles) })
+    return handles
   }
 
   add(impairment: Impairment): ImpairmentHandle {
-    return this.impairments.add(impairment)
+    const handle = this.impairments.add(impairment)
+    this.publish('impairment.add', { impairment: spec(handle) })
+    return handle
   }
 
   update(handle: ImpairmentHandle | string, patch: Partial<Impairment>): ImpairmentHandle {
-    return this.impairments.update(handle, patch)
+    const next = this.impairments.update(handle, patch)
+    this.publish('impairment.update', { impairment: spec(next) })
+    return next
   }
 
   remove(handle: ImpairmentHandle | string): boolean {
-    return this.impairments.remove(handle)
+    const entry = this.impairments.all.find((e) =>
+      typeof handle === 'string' ? e.handle.name === handle : e.handle.id === handle?.id,
+    )
+    const removed = this.impairments.remove(handle)
+    if (removed && entry) this.publish('impairment.remove', { impairment: spec(entry.handle) })
+    return removed
   }
 
   clear(): void {
     for (const schedule of [...this.schedules]) schedule.cancel()
+    const cleared = specs(this.list())
     this.impairments.clear()
+    this.publish('impairment.clear', { impairments: cleared })
   }
 
   list(): ImpairmentHandle[] {
@@ -150,8 +181,20 @@ class RunningProxy implements ImpairmentProxy {
     const actions: ScheduledAction[] = []
     for (let cycle = 0; cycle < cycles; cycle++) {
       const start = cycle * (upMs + downMs)
-      actions.push({ atMs: start, run: () => this.impairments.add(outage) })
-      actions.push({ atMs: start + downMs, run: () => this.impairments.remove(name) })
+      actions.push({
+        atMs: start,
+        run: () => {
+          const handle = this.impairments.add(outage)
+          this.publish('flap.down', { cycle: cycle + 1, cycles, impairment: spec(handle) })
+        },
+      })
+      actions.push({
+        atMs: start + downMs,
+        run: () => {
+          this.impairments.remove(name)
+          this.publish('flap.up', { cycle: cycle + 1, cycles, name })
+        },
+      })
     }
     return this.track(actions, cycles * (upMs + downMs), () => this.impairments.remove(name))
   }
@@ -159,9 +202,12 @@ class RunningProxy implements ImpairmentProxy {
   timeline(steps: TimelineStep[]): ScheduleHandle {
     const check = new ImpairmentSet(this.protocol, { added() {}, removed() {}, replaced() {} })
     const parsed = parseTimeline(steps, (list) => check.set(list))
-    const actions = parsed.map((step) => ({
+    const actions = parsed.map((step, index) => ({
       atMs: step.atMs,
-      run: () => void this.impairments.set(step.set),
+      run: () => {
+        const handles = this.impairments.set(step.set)
+        this.publish('timeline.step', { step: index, atMs: step.atMs, impairments: specs(handles) })
+      },
     }))
     const endMs = parsed[parsed.length - 1]?.atMs ?? 0
     return this.track(actions, endMs, () => {})
@@ -171,8 +217,14 @@ class RunningProxy implements ImpairmentProxy {
     if (!this.closing) {
       for (const schedule of [...this.schedules]) schedule.cancel()
       this.closing = this.engine.close().finally(() => this.busyPoll.release())
+      this.publish('proxy.close', {})
     }
     return this.closing
+  }
+
+  /** Tell the event bus what this proxy did. */
+  private publish(type: string, details: Record<string, unknown>): void {
+    this.events.emit({ source: `proxy ${this.url}`, type, ...details })
   }
 
   private track(actions: ScheduledAction[], endMs: number, onEnd: () => void): ScheduleHandle {
@@ -186,4 +238,14 @@ class RunningProxy implements ImpairmentProxy {
     void handle.done.then(() => handle && this.schedules.delete(handle))
     return handle
   }
+}
+
+/** An impairment as events carry it: the normalized spec, as a plain object. */
+function spec(handle: ImpairmentHandle): Impairment {
+  return { ...handle.impairment }
+}
+
+/** The specs of several impairments, in order. */
+function specs(handles: readonly ImpairmentHandle[]): Impairment[] {
+  return handles.map(spec)
 }

@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS, rejectUnknownKeys } from '../errors/field-error.js'
 import { parseDuration } from './duration.js'
 import { ImpairmentError } from './errors.js'
 import { integer } from './impairments/params.js'
@@ -41,16 +42,32 @@ export function runSchedule(actions: ScheduledAction[], endMs: number, onEnd: ()
       finish()
       return
     }
-    timer = setTimeout(step, Math.max(0, Math.ceil(nextAt - elapsed)))
+    // Clamped: a schedule may run longer than one timer can wait; the next step re-arms.
+    timer = setTimeout(step, Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(nextAt - elapsed))))
   }
   step()
   return { done, cancel: finish }
 }
 
+/** Every field of FlapOptions; the compiler keeps the list complete. */
+const FLAP_FIELDS = Object.keys({
+  up: true,
+  down: true,
+  cycles: true,
+  mode: true,
+  cutExisting: true,
+} satisfies {
+  [K in keyof FlapOptions]-?: true
+})
+
+/** Every field of a TimelineStep. */
+const STEP_FIELDS = Object.keys({ at: true, set: true } satisfies { [K in keyof TimelineStep]-?: true })
+
 /** Validated flap options in ms. */
 export function parseFlap(options: FlapOptions): { upMs: number; downMs: number; cycles: number } {
   if (!options || typeof options !== 'object')
     throw new ImpairmentError('flap', options, 'an object { up, down, cycles }')
+  rejectUnknownKeys(options, FLAP_FIELDS, 'flap options', ImpairmentError, 'flap.')
   return {
     upMs: parseDuration('flap.up', options.up),
     downMs: parseDuration('flap.down', options.down),
@@ -68,7 +85,10 @@ export function parseTimeline(
   }
   return steps
     .map((step, i) => {
-      const atMs = parseDuration(`timeline[${i}].at`, step?.at)
+      if (!step || typeof step !== 'object')
+        throw new ImpairmentError(`timeline[${i}]`, step, 'a step { at, set }')
+      rejectUnknownKeys(step, STEP_FIELDS, `timeline step ${i}`, ImpairmentError, `timeline[${i}].`)
+      const atMs = parseDuration(`timeline[${i}].at`, step.at)
       if (!Array.isArray(step.set))
         throw new ImpairmentError(`timeline[${i}].set`, step.set, 'an array of impairments')
       check(step.set, `timeline[${i}].set`)

@@ -1,9 +1,11 @@
 import net from 'node:net'
+import { resetSocket } from '../transport/tcp/reset.js'
 import type { BusyPoll, Conversation } from './busy-poll.js'
 import { Chain } from './chain.js'
-import { type EngineContext, isToxic, stageRandom } from './engine.js'
-import { type Item, itemBytes, type StageContext, type Way } from './impairment.js'
+import type { EngineContext } from './engine.js'
+import { type Item, itemBytes, type Way } from './impairment.js'
 import type { ActiveImpairment } from './impairment-set.js'
+import { addStages, removeStages, replaceStages, type SharedStageState, type StageHost } from './stages.js'
 import type { ConnectionLog } from './stats.js'
 import type { ConnectionEnd } from './types.js'
 
@@ -90,7 +92,8 @@ class WayPipe {
 }
 
 /** One client connection and its dial to the target. */
-export class TcpConnection implements Conversation {
+export class TcpConnection implements Conversation, StageHost {
+  readonly protocol = 'tcp'
   private target: net.Socket | undefined
   private upstream: WayPipe | undefined
   private downstream: WayPipe | undefined
@@ -103,7 +106,7 @@ export class TcpConnection implements Conversation {
     readonly client: net.Socket,
     readonly log: ConnectionLog,
     private readonly engine: EngineContext & {
-      shared(key: string): Map<string, unknown>
+      readonly shared: SharedStageState
       forget(c: TcpConnection): void
     },
   ) {
@@ -158,33 +161,45 @@ export class TcpConnection implements Conversation {
     this.engine.counters.delivered(this.log, way === 'upstream', bytes)
   }
 
+  get seed(): number {
+    return this.engine.seed
+  }
+
+  get conversation(): number {
+    return this.log.id
+  }
+
+  get shared(): SharedStageState {
+    return this.engine.shared
+  }
+
   /** Put an impairment's stages on the ways it acts on (if its toxicity picks this connection). */
   addStages(entry: ActiveImpairment): void {
-    if (!entry.module.stage || !this.upstream || !isToxic(this.engine.seed, this.log.id, entry)) return
-    for (const way of entry.ways)
-      this.pipe(way).chain.add(entry.handle.id, (emit) => this.makeStage(entry, way, emit))
+    if (this.upstream) addStages(this, entry)
   }
 
   /** Swap an impairment's stages for ones with new parameters, keeping what they held. */
   replaceStages(previous: ActiveImpairment, next: ActiveImpairment): void {
-    if (!this.upstream) return
-    const toxic = next.module.stage !== undefined && isToxic(this.engine.seed, this.log.id, next)
-    for (const way of ['upstream', 'downstream'] as const) {
-      const chain = this.pipe(way).chain
-      if (toxic && next.ways.includes(way)) {
-        chain.replace(next.handle.id, (emit) => this.makeStage(next, way, emit))
-      } else if (previous.ways.includes(way)) {
-        chain.remove(previous.handle.id)
-      }
-    }
+    if (this.upstream) replaceStages(this, previous, next)
   }
 
   /** Take an impairment's stages off; what they held moves on. */
   removeStages(entry: ActiveImpairment): void {
-    if (!this.upstream || !this.downstream) return
-    this.upstream.chain.remove(entry.handle.id)
-    this.downstream.chain.remove(entry.handle.id)
+    if (this.upstream) removeStages(this, entry)
   }
+
+  /** The stages of one way (only once the target is dialled). */
+  chain(way: Way): Chain {
+    return this.pipe(way).chain
+  }
+
+  /** An item a stage dropped or swallowed. */
+  discard(way: Way, item: Item): void {
+    this.pipe(way).discard(item)
+  }
+
+  /** TCP stages count no datagrams. */
+  count(): void {}
 
   /** End the connection: 'close' sends FIN after what was already written, 'reset' sends RST. */
   terminate(end: ConnectionEnd, how: 'close' | 'reset', error?: Error): void {
@@ -197,7 +212,8 @@ export class TcpConnection implements Conversation {
     for (const socket of [this.client, this.target]) {
       if (!socket || socket.destroyed) continue
       if (how === 'reset') {
-        socket.resetAndDestroy()
+        // Guarded: a half-closed socket or one with queued writes is destroyed instead (see resetSocket).
+        resetSocket(socket)
       } else {
         // Read and drop what still comes, so the close is a FIN rather than an RST on unread data.
         socket.on('data', () => {})
@@ -207,41 +223,13 @@ export class TcpConnection implements Conversation {
     }
   }
 
-  private makeStage(entry: ActiveImpairment, way: Way, emit: (item: Item) => void) {
-    const pipe = this.pipe(way)
-    const engine = this.engine
-    const context: StageContext = {
-      protocol: 'tcp',
-      way,
-      random: stageRandom(engine.seed, this.log.id, entry, way),
-      emit,
-      discard: (item) => pipe.discard(item),
-      terminate: (end, how) => this.terminate(end, how),
-      count: () => {},
-      shared: <T>(create: () => T): T => {
-        const map = engine.shared(`${entry.handle.id}:${way}`)
-        if (!map.has('state')) map.set('state', create())
-        return map.get('state') as T
-      },
-    }
-    return (entry.module.stage as NonNullable<typeof entry.module.stage>)(entry.params, context)
-  }
-
   private pipe(way: Way): WayPipe {
     return (way === 'upstream' ? this.upstream : this.downstream) as WayPipe
   }
 
-  /** One side vanished abruptly: pass the reset on to the other side. */
+  /** One side vanished abruptly: pass the reset on to the other side, through the one close path. */
   private socketFailed(end: ConnectionEnd, error: Error): void {
-    if (this.ended) return
-    this.ended = true
-    if (this.predialTimer) clearTimeout(this.predialTimer)
-    this.engine.counters.finish(this.log, this.swallowing ? 'blackholed' : end, error)
-    this.upstream?.chain.drop()
-    this.downstream?.chain.drop()
-    for (const socket of [this.client, this.target]) {
-      if (socket && !socket.destroyed) socket.resetAndDestroy()
-    }
+    this.terminate(this.swallowing ? 'blackholed' : end, 'reset', error)
   }
 
   private socketClosed(): void {

@@ -1,25 +1,18 @@
 import net from 'node:net'
-import { type Engine, type EngineContext, isToxic } from './engine.js'
+import { admission, existingVerdict } from './admission.js'
+import type { Engine, EngineContext } from './engine.js'
 import type { ActiveImpairment } from './impairment-set.js'
+import { SharedStageState } from './stages.js'
 import { joinHostPort } from './target.js'
 import { TcpConnection } from './tcp-connection.js'
-import type { OutageImpairment, PredialImpairment } from './types.js'
 
-/** Start a TCP proxy: accept, apply connection-level impairments, dial, and run each way through its stages. */
+/** Start a TCP proxy: accept, ask the connection-level impairments, dial, and run each way through its stages. */
 export async function startTcpEngine(context: EngineContext): Promise<Engine> {
   const connections = new Set<TcpConnection>()
-  const shared = new Map<string, Map<string, unknown>>()
+  const shared = new SharedStageState()
   const connectionContext = {
     ...context,
-    impairments: context.impairments,
-    shared(key: string) {
-      let map = shared.get(key)
-      if (!map) {
-        map = new Map()
-        shared.set(key, map)
-      }
-      return map
-    },
+    shared,
     forget(connection: TcpConnection) {
       connections.delete(connection)
     },
@@ -29,22 +22,16 @@ export async function startTcpEngine(context: EngineContext): Promise<Engine> {
     const log = context.counters.opened(joinHostPort(client.remoteAddress ?? '?', client.remotePort ?? 0))
     const connection = new TcpConnection(client, log, connectionContext)
     connections.add(connection)
-    let predialMs = 0
-    for (const entry of context.impairments()) {
-      if (!isToxic(context.seed, log.id, entry)) continue
-      if (entry.params.kind === 'outage') {
-        if ((entry.params as OutageImpairment).mode === 'refuse') {
-          connection.terminate('refused', 'close')
-          client.destroy()
-          return
-        }
-        connection.blackhole()
-        client.resume()
-        return
-      }
-      if (entry.params.kind === 'predial') predialMs += (entry.params as PredialImpairment).ms as number
+    const admitted = admission(context.seed, log.id, context.impairments())
+    if (admitted.verdict === 'refuse') {
+      connection.terminate('refused', 'close')
+      client.destroy()
+    } else if (admitted.verdict === 'blackhole') {
+      connection.blackhole()
+      client.resume()
+    } else {
+      connection.dial(admitted.delayMs)
     }
-    connection.dial(predialMs)
   })
   server.on('error', () => {})
 
@@ -58,13 +45,12 @@ export async function startTcpEngine(context: EngineContext): Promise<Engine> {
   })
   const address = server.address() as net.AddressInfo
 
-  const cutExisting = (entry: ActiveImpairment): void => {
-    const params = entry.params as OutageImpairment
-    if (!params.cutExisting) return
+  /** A connection-level impairment that starts may cut connections already open. */
+  const applyToExisting = (entry: ActiveImpairment): void => {
     for (const connection of connections) {
-      if (!isToxic(context.seed, connection.log.id, entry)) continue
-      if (params.mode === 'refuse') connection.terminate('outage', 'close')
-      else connection.swallowing = true
+      const verdict = existingVerdict(context.seed, connection.log.id, entry)
+      if (verdict === 'close') connection.terminate('outage', 'close')
+      else if (verdict === 'blackhole') connection.swallowing = true
     }
   }
 
@@ -72,13 +58,12 @@ export async function startTcpEngine(context: EngineContext): Promise<Engine> {
     host: address.address,
     port: address.port,
     added(entry) {
-      if (entry.params.kind === 'outage') cutExisting(entry)
+      applyToExisting(entry)
       for (const connection of connections) connection.addStages(entry)
     },
     removed(entry) {
       for (const connection of connections) connection.removeStages(entry)
-      shared.delete(`${entry.handle.id}:upstream`)
-      shared.delete(`${entry.handle.id}:downstream`)
+      shared.forget(entry)
     },
     replaced(previous, next) {
       for (const connection of connections) connection.replaceStages(previous, next)

@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../errors/field-error.js'
 import type { Item } from './impairment.js'
 
 /** Items due earlier than this many ms from now go out at once: timers cannot do better anyway. */
@@ -53,7 +54,11 @@ export class TimedQueue {
   }
 
   private arm(at: number): void {
-    this.timer = setTimeout(this.flush, Math.max(1, Math.ceil(at - performance.now())))
+    // Clamped: jitter can push a due time past the longest timer; flush re-arms for what is not due.
+    this.timer = setTimeout(
+      this.flush,
+      Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(at - performance.now()))),
+    )
   }
 
   private readonly flush = (): void => {

@@ -9,145 +9,27 @@ export type ProxyProtocol = 'tcp' | 'udp'
 /** A duration: a number of milliseconds, or a string such as '500ms', '2s', '1m'. */
 export type Duration = number | string
 
-/**
- * Which way an impairment acts. 'upstream' is client -> target, 'downstream' is target -> client
- * (toxiproxy's stream names). Impairments without a direction default to 'downstream' as in
- * toxiproxy, except `cutoff`, which defaults to 'upstream' as the lab's cutoff mode does.
- */
-export type Direction = 'upstream' | 'downstream' | 'both'
+// Each impairment's parameters live in its module under impairments/; they are re-exported here so
+// every public import of these names keeps working.
+export type { BandwidthImpairment } from './impairments/bandwidth.js'
+export type { Direction, ImpairmentCommon } from './impairments/common.js'
+export type { CorruptImpairment } from './impairments/corrupt.js'
+export type { CutoffImpairment } from './impairments/cutoff.js'
+export type { DuplicateImpairment } from './impairments/duplicate.js'
+export type { Impairment, ImpairmentKind } from './impairments/index.js'
+export type { LatencyImpairment } from './impairments/latency.js'
+export type { LimitDataImpairment } from './impairments/limit-data.js'
+export type { LossImpairment } from './impairments/loss.js'
+export type { OutageImpairment } from './impairments/outage.js'
+export type { PredialImpairment } from './impairments/predial.js'
+export type { ReorderImpairment } from './impairments/reorder.js'
+export type { ResetImpairment } from './impairments/reset.js'
+export type { SlicerImpairment } from './impairments/slicer.js'
+export type { SlowCloseImpairment } from './impairments/slow-close.js'
+export type { StallImpairment } from './impairments/stall.js'
 
-/** Fields every impairment may carry. */
-export interface ImpairmentCommon {
-  /** Unique per proxy; defaults to `${kind}_${direction}` as toxiproxy names toxics. */
-  name?: string
-  /** Ignored by connection-level impairments (outage, predial). */
-  direction?: Direction
-  /** Probability 0..1 that a connection (TCP) or a client flow (UDP) is affected. Default 1. */
-  toxicity?: number
-}
-
-/** Target unreachable. TCP: 'refuse' closes each new connection at once, 'blackhole' accepts and swallows. UDP: blackhole only. */
-export interface OutageImpairment extends ImpairmentCommon {
-  kind: 'outage'
-  /** Default 'refuse' for TCP, 'blackhole' for UDP. */
-  mode?: 'refuse' | 'blackhole'
-  /** Also cut connections already open when the outage starts (refuse: close them; blackhole: swallow their bytes). Default false. */
-  cutExisting?: boolean
-}
-
-/** A link of limited rate: an N-byte transfer takes N x 8 / bitsPerSecond seconds. */
-export interface BandwidthImpairment extends ImpairmentCommon {
-  kind: 'bandwidth'
-  bitsPerSecond: number
-  /** 'connection' (default, as toxiproxy): each connection has its own link; 'proxy': all connections share one link per direction. */
-  scope?: 'connection' | 'proxy'
-  /** UDP only: bytes a direction may queue before further datagrams are dropped (tail drop). Default 64 KiB. */
-  queueBytes?: number
-}
-
-/** Delay each chunk (TCP) or datagram (UDP) by ms +/- jitter; order is preserved. */
-export interface LatencyImpairment extends ImpairmentCommon {
-  kind: 'latency'
-  ms: Duration
-  jitterMs?: Duration
-  /** How jitter is drawn: 'uniform' in [-jitter, +jitter] (default, as toxiproxy), 'normal' with sd = jitter, 'pareto' a heavy tail above ms. */
-  distribution?: 'uniform' | 'normal' | 'pareto'
-}
-
-/** TCP: wait before dialling the target, as the lab's delay mode. */
-export interface PredialImpairment extends ImpairmentCommon {
-  kind: 'predial'
-  ms: Duration
-}
-
-/** TCP: close the connection after forwarding this many bytes in the direction (default upstream, as the lab's cutoff mode). */
-export interface CutoffImpairment extends ImpairmentCommon {
-  kind: 'cutoff'
-  afterBytes: number
-}
-
-/** TCP: reset both sides (RST) after timeoutMs (0 = at once), as toxiproxy's reset_peer. */
-export interface ResetImpairment extends ImpairmentCommon {
-  kind: 'reset'
-  timeoutMs?: Duration
-}
-
-/** TCP: delay the close (FIN) by delayMs after the data, as toxiproxy's slow_close. */
-export interface SlowCloseImpairment extends ImpairmentCommon {
-  kind: 'slowClose'
-  delayMs: Duration
-}
-
-/**
- * TCP: keep the connection open and forward nothing, as toxiproxy's timeout toxic.
- * timeoutMs 0 (default) holds the bytes until the stall is removed; otherwise the connection is closed after it.
- */
-export interface StallImpairment extends ImpairmentCommon {
-  kind: 'stall'
-  timeoutMs?: Duration
-}
-
-/** TCP: split data into pieces of averageSize +/- sizeVariation bytes, delayUs apart, as toxiproxy's slicer. */
-export interface SlicerImpairment extends ImpairmentCommon {
-  kind: 'slicer'
-  averageSize: number
-  sizeVariation?: number
-  delayUs?: number
-}
-
-/** TCP: close the connection once this many bytes went through the direction, as toxiproxy's limit_data. */
-export interface LimitDataImpairment extends ImpairmentCommon {
-  kind: 'limitData'
-  bytes: number
-}
-
-/** UDP: drop datagrams. 'gilbert-elliott' drops in bursts whose mean length is burstLength, at the same average rate. */
-export interface LossImpairment extends ImpairmentCommon {
-  kind: 'loss'
-  rate: number
-  model?: 'uniform' | 'gilbert-elliott'
-  /** Mean burst length in datagrams for 'gilbert-elliott'. Default 4. */
-  burstLength?: number
-}
-
-/** UDP: hold back a fraction of datagrams by delayMs so later ones overtake them. */
-export interface ReorderImpairment extends ImpairmentCommon {
-  kind: 'reorder'
-  rate: number
-  /** How long a held-back datagram waits. Default 10 ms. */
-  delayMs?: Duration
-}
-
-/** UDP: send a fraction of datagrams twice. */
-export interface DuplicateImpairment extends ImpairmentCommon {
-  kind: 'duplicate'
-  rate: number
-}
-
-/** UDP: flip one random bit in a fraction of datagrams. */
-export interface CorruptImpairment extends ImpairmentCommon {
-  kind: 'corrupt'
-  rate: number
-}
-
-/** Every impairment a proxy accepts. */
-export type Impairment =
-  | OutageImpairment
-  | BandwidthImpairment
-  | LatencyImpairment
-  | PredialImpairment
-  | CutoffImpairment
-  | ResetImpairment
-  | SlowCloseImpairment
-  | StallImpairment
-  | SlicerImpairment
-  | LimitDataImpairment
-  | LossImpairment
-  | ReorderImpairment
-  | DuplicateImpairment
-  | CorruptImpairment
-
-export type ImpairmentKind = Impairment['kind']
+import type { EventBus } from '../run/events.js'
+import type { Impairment } from './impairments/index.js'
 
 /** An impairment active on a proxy; pass it to remove(). */
 export interface ImpairmentHandle {
@@ -187,6 +69,8 @@ export interface ProxyOptions {
    * it off), so a reply is forwarded without waiting for the thread to wake. See docs/proxy.md.
    */
   busyPollUs?: number
+  /** Where the proxy publishes impairment changes, schedule steps and its close. Default defaultEventBus. */
+  events?: EventBus
 }
 
 /** How a connection (TCP) or flow (UDP) ended. */

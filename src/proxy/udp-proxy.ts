@@ -1,10 +1,10 @@
 import dgram from 'node:dgram'
 import net from 'node:net'
+import { admission } from './admission.js'
 import type { Conversation } from './busy-poll.js'
 import { Chain } from './chain.js'
-import { type Engine, type EngineContext, isToxic, stageRandom } from './engine.js'
-import type { Item, StageContext, Way } from './impairment.js'
-import type { ActiveImpairment } from './impairment-set.js'
+import type { Engine, EngineContext } from './engine.js'
+import { addStages, removeStages, replaceStages, SharedStageState, type StageHost } from './stages.js'
 import type { ConnectionLog } from './stats.js'
 import { joinHostPort } from './target.js'
 
@@ -16,7 +16,7 @@ import { joinHostPort } from './target.js'
 const SOCKET_BUFFER = 4 * 1024 * 1024
 
 /** One client address and its own upstream socket, so the target sees one peer per client (QUIC needs this). */
-interface Flow extends Conversation {
+interface Flow extends Conversation, StageHost {
   readonly log: ConnectionLog
   readonly socket: dgram.Socket
   readonly address: string
@@ -28,6 +28,12 @@ interface Flow extends Conversation {
   waiting: Buffer[]
   lastSeen: number
   closed: boolean
+  /**
+   * Set while a connection-level impairment blackholes the flow. A datagram can only vanish, so a
+   * refusal counts as a blackhole too; the verdict is taken again whenever the impairments change,
+   * since a flow has no connection that could outlive an outage.
+   */
+  blackholed: boolean
 }
 
 /** Start a UDP proxy: datagrams of each client flow run through the stages of their way. */
@@ -41,39 +47,12 @@ export async function startUdpEngine(context: EngineContext, idleTimeoutMs: numb
     sendBufferSize: SOCKET_BUFFER,
   })
   const flows = new Map<string, Flow>()
-  const shared = new Map<string, unknown>()
 
-  const outageHits = (flow: Flow): boolean => {
-    for (const entry of context.impairments()) {
-      if (entry.params.kind === 'outage' && isToxic(seed, flow.log.id, entry)) return true
-    }
-    return false
-  }
+  const shared = new SharedStageState()
 
-  const makeStage = (flow: Flow, entry: ActiveImpairment, way: Way, emit: (item: Item) => void) => {
-    const stageContext: StageContext = {
-      protocol: 'udp',
-      way,
-      random: stageRandom(seed, flow.log.id, entry, way),
-      emit,
-      discard: () => {},
-      terminate: (end) => void closeFlow(flow, end),
-      count: (counter) => counters.packet(counter),
-      shared: <T>(create: () => T): T => {
-        const key = `${entry.handle.id}:${way}`
-        if (!shared.has(key)) shared.set(key, create())
-        return shared.get(key) as T
-      },
-    }
-    return (entry.module.stage as NonNullable<typeof entry.module.stage>)(entry.params, stageContext)
-  }
-
-  const addStages = (flow: Flow, entry: ActiveImpairment): void => {
-    if (!entry.module.stage || !isToxic(seed, flow.log.id, entry)) return
-    for (const way of entry.ways) {
-      const chain = way === 'upstream' ? flow.upstream : flow.downstream
-      chain.add(entry.handle.id, (emit) => makeStage(flow, entry, way, emit))
-    }
+  /** Ask the connection-level impairments about a flow (again). */
+  const admit = (flow: Flow): void => {
+    flow.blackholed = admission(seed, flow.log.id, context.impairments()).verdict !== 'admit'
   }
 
   const closeFlow = (flow: Flow, end: 'idle' | 'proxy-closed' | string): Promise<void> => {
@@ -92,8 +71,18 @@ export async function startUdpEngine(context: EngineContext, idleTimeoutMs: numb
       recvBufferSize: SOCKET_BUFFER,
       sendBufferSize: SOCKET_BUFFER,
     })
+    const log = counters.opened(joinHostPort(address, port))
     const flow: Flow = {
-      log: counters.opened(joinHostPort(address, port)),
+      protocol: 'udp',
+      seed,
+      conversation: log.id,
+      shared,
+      chain: (way) => (way === 'upstream' ? flow.upstream : flow.downstream),
+      discard: () => {},
+      terminate: (end) => void closeFlow(flow, end),
+      count: (counter) => counters.packet(counter),
+      blackholed: false,
+      log,
       socket: upstreamSocket,
       address,
       port,
@@ -124,7 +113,7 @@ export async function startUdpEngine(context: EngineContext, idleTimeoutMs: numb
       context.busyPoll.arrived(flow, 'downstream')
       counters.packet('packetsIn')
       flow.lastSeen = performance.now()
-      if (outageHits(flow)) {
+      if (flow.blackholed) {
         counters.packet('packetsDropped')
         return
       }
@@ -139,6 +128,7 @@ export async function startUdpEngine(context: EngineContext, idleTimeoutMs: numb
         upstreamSocket.send(datagram)
       }
     })
+    admit(flow)
     for (const entry of context.impairments()) addStages(flow, entry)
     flows.set(`${address}|${port}`, flow)
     return flow
@@ -150,7 +140,7 @@ export async function startUdpEngine(context: EngineContext, idleTimeoutMs: numb
     const flow = flows.get(`${remote.address}|${remote.port}`) ?? openFlow(remote.address, remote.port)
     context.busyPoll.arrived(flow, 'upstream')
     flow.lastSeen = performance.now()
-    if (outageHits(flow)) {
+    if (flow.blackholed) {
       counters.packet('packetsDropped')
       return
     }
@@ -181,27 +171,22 @@ export async function startUdpEngine(context: EngineContext, idleTimeoutMs: numb
     host: address.address,
     port: address.port,
     added(entry) {
-      for (const flow of flows.values()) addStages(flow, entry)
+      for (const flow of flows.values()) {
+        admit(flow)
+        addStages(flow, entry)
+      }
     },
     removed(entry) {
       for (const flow of flows.values()) {
-        flow.upstream.remove(entry.handle.id)
-        flow.downstream.remove(entry.handle.id)
+        admit(flow)
+        removeStages(flow, entry)
       }
-      shared.delete(`${entry.handle.id}:upstream`)
-      shared.delete(`${entry.handle.id}:downstream`)
+      shared.forget(entry)
     },
     replaced(previous, next) {
       for (const flow of flows.values()) {
-        const toxic = next.module.stage !== undefined && isToxic(seed, flow.log.id, next)
-        for (const way of ['upstream', 'downstream'] as const) {
-          const chain = way === 'upstream' ? flow.upstream : flow.downstream
-          if (toxic && next.ways.includes(way)) {
-            chain.replace(next.handle.id, (emit) => makeStage(flow, next, way, emit))
-          } else if (previous.ways.includes(way)) {
-            chain.remove(previous.handle.id)
-          }
-        }
+        admit(flow)
+        replaceStages(flow, previous, next)
       }
     },
     async close() {

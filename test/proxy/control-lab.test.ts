@@ -15,6 +15,8 @@ import {
   startSink,
   startUdpEcho,
   type TestServer,
+  udpClient,
+  until,
 } from './servers.js'
 
 const opened: { close(): Promise<void> | void }[] = []
@@ -214,6 +216,56 @@ describe('lab control API', () => {
     expect(res.json.error).toMatch(/^mode cutoff: /)
     expect((await call(control, 'GET', '/mode')).json).toEqual({ mode: 'clean', value: 0 })
     expect(proxy.list()).toEqual([])
+  })
+
+  test('drop on a UDP proxy blackholes datagrams; clean brings them back', async () => {
+    const echo = await startUdpEcho()
+    opened.push(echo)
+    const proxy = await createProxy({ protocol: 'udp', target: echo.url })
+    opened.push(proxy)
+    const control = await startLabControl(proxy, { port: 0 })
+    opened.push(control)
+    const udp = await udpClient()
+    opened.push(udp)
+    expect(await call(control, 'PUT', '/mode', '{"mode":"drop"}')).toMatchObject({
+      status: 200,
+      json: { mode: 'drop', value: 0 },
+    })
+    expect(proxy.list().map((h) => h.impairment)).toMatchObject([{ kind: 'outage', mode: 'blackhole' }])
+    for (let i = 0; i < 5; i++) await udp.send(Buffer.from(`lost ${i}`), proxy.port)
+    expect(await until(() => proxy.stats().packetsDropped === 5, 2000)).toBe(true)
+    expect(udp.received).toEqual([])
+    await call(control, 'PUT', '/mode', '{"mode":"clean"}')
+    await udp.send(Buffer.from('back'), proxy.port)
+    expect((await udp.waitFor(1, 2000)).map(String)).toEqual(['back'])
+  })
+
+  test('errors name the mode and the request field, not internal ones', async () => {
+    const echo = await startUdpEcho()
+    opened.push(echo)
+    const proxy = await createProxy({ protocol: 'udp', target: echo.url })
+    opened.push(proxy)
+    const control = await startLabControl(proxy, { port: 0 })
+    opened.push(control)
+    const bad: [string, string][] = [
+      ['{"mode":"bandwidth","bps":4}', 'mode bandwidth: bps must be at least 8 (bits per second), got 4'],
+      ['{"mode":"bandwidth","value":4}', 'mode bandwidth: value must be at least 8 (bits per second), got 4'],
+      [
+        '{"mode":"delay","value":10}',
+        'mode delay: not available on a udp proxy; it takes clean, drop, bandwidth',
+      ],
+    ]
+    for (const [body, message] of bad) {
+      const res = await call(control, 'PUT', '/mode', body)
+      expect(res.status, body).toBe(400)
+      expect(res.json.error).toBe(message)
+    }
+    const tcpEcho = await startEcho()
+    opened.push(tcpEcho)
+    const { control: tcpControl } = await lab(tcpEcho)
+    const long = await call(tcpControl, 'PUT', '/mode', '{"mode":"delay","ms":3000000000}')
+    expect(long.status).toBe(400)
+    expect(long.json.error).toMatch(/^mode delay: ms must be at most 2147483647 ms .*got 3000000000$/)
   })
 
   test('PUT /mode also takes its fields as a query string', async () => {

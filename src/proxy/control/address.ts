@@ -33,8 +33,9 @@ export function parseHostPort(
   const port = /^\d{1,5}$/.test(portText) ? Number(portText) : Number.NaN
   const min = options.allowPortZero === false ? 1 : 0
   if (!Number.isInteger(port) || port < min || port > 65535) {
+    // Blame the port alone: the host part was fine.
     throw new RangeError(
-      `${field} port must be an integer from ${min} to 65535, got ${JSON.stringify(value)}`,
+      `${field} port must be an integer from ${min} to 65535, got ${portText || 'nothing'}`,
     )
   }
   if (isIP(host) === 0 && !/^[A-Za-z0-9.-]+$/.test(host)) {

@@ -1,8 +1,10 @@
 // The relay impairment lab's control API over one proxy: PUT /mode switches between the lab's five modes,
 // GET /stats answers the lab's stats JSON, POST /reset zeroes the counters.
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { describeValue } from '../../errors/field-error.js'
 import { ImpairmentError } from '../errors.js'
-import type { Impairment, ImpairmentProxy, ProxyStats } from '../types.js'
+import { IMPAIRMENT_MODULES } from '../impairments/index.js'
+import type { Impairment, ImpairmentProxy, ProxyProtocol, ProxyStats } from '../types.js'
 import { expectObject } from './body.js'
 import {
   ControlError,
@@ -66,13 +68,16 @@ export function labStats(stats: ProxyStats): LabStats {
   }
 }
 
-/** The impairments that put a proxy in a lab mode. */
-export function labImpairments(state: LabModeState): Impairment[] {
+/**
+ * The impairments that put a proxy in a lab mode. Drop refuses TCP connections; on UDP, where there
+ * is no connection to refuse, it blackholes the datagrams.
+ */
+export function labImpairments(state: LabModeState, protocol: ProxyProtocol = 'tcp'): Impairment[] {
   switch (state.mode) {
     case 'clean':
       return []
     case 'drop':
-      return [{ kind: 'outage', mode: 'refuse' }]
+      return [{ kind: 'outage', mode: protocol === 'udp' ? 'blackhole' : 'refuse' }]
     default:
       return [VALUED_MODES[state.mode].impairment(state.value)]
   }
@@ -83,6 +88,47 @@ export function labImpairments(state: LabModeState): Impairment[] {
  * `bps`, `ms`, `bytes`), also accepted as a query string `?mode=delay&value=200`.
  */
 export function parseLabMode(input: unknown): LabModeState {
+  return parseLabRequest(input).state
+}
+
+/** The lab modes a proxy of this protocol can carry. */
+function modesOn(protocol: ProxyProtocol): LabMode[] {
+  return MODES.filter((mode) =>
+    labImpairments({ mode, value: 1 }, protocol).every((i) =>
+      IMPAIRMENT_MODULES[i.kind].protocols.includes(protocol),
+    ),
+  )
+}
+
+/**
+ * Say an impairment's complaint in the request's terms: the mode and the field the value came in,
+ * never the impairment's internal field names.
+ */
+function requestError(err: ImpairmentError, request: LabRequest, protocol: ProxyProtocol): ControlError {
+  const { mode } = request.state
+  if (err.field === 'kind' || err.field.endsWith('.mode')) {
+    return new ControlError(
+      400,
+      `mode ${mode}: not available on a ${protocol} proxy; it takes ${modesOn(protocol).join(', ')}`,
+    )
+  }
+  const field = request.field ?? 'mode'
+  const rule = VALUED_MODES[mode as keyof typeof VALUED_MODES]
+  const unit = rule ? ` (${rule.unit})` : ''
+  return new ControlError(
+    400,
+    `mode ${mode}: ${field} must be ${err.rule}${unit}, got ${describeValue(request.raw)}`,
+  )
+}
+
+/** A PUT /mode request: the state it asks for and the body field its value came in. */
+interface LabRequest {
+  state: LabModeState
+  field?: string
+  raw?: unknown
+}
+
+function parseLabRequest(input: unknown): LabRequest {
   const body = expectObject(input, 'mode request', ['mode', 'value', 'bps', 'ms', 'bytes'])
   const mode = body.mode
   if (typeof mode !== 'string' || !MODES.includes(mode as LabMode)) {
@@ -94,7 +140,7 @@ export function parseLabMode(input: unknown): LabModeState {
   const given = (['value', 'bps', 'ms', 'bytes'] as const).filter((f) => body[f] !== undefined)
   if (mode === 'clean' || mode === 'drop') {
     if (given.length > 0) throw new ControlError(400, `mode ${mode} takes no value, got ${given.join(', ')}`)
-    return { mode, value: 0 }
+    return { state: { mode, value: 0 } }
   }
   const rule = VALUED_MODES[mode as keyof typeof VALUED_MODES]
   const allowed = ['value', rule.alias]
@@ -116,7 +162,7 @@ export function parseLabMode(input: unknown): LabModeState {
       `${field} for mode ${mode} must be an integer >= ${min} (${rule.unit}), got ${JSON.stringify(raw)}`,
     )
   }
-  return { mode: mode as LabMode, value }
+  return { state: { mode: mode as LabMode, value }, field, raw }
 }
 
 /** Serves the lab's control API for `proxy` on host:port (default 127.0.0.1, any free port); closing it leaves the proxy running. */
@@ -135,15 +181,15 @@ export async function startLabControl(
         throw new ControlError(405, `method ${method} not allowed on /mode; use PUT`)
       }
       const query = Object.fromEntries(url.searchParams)
-      const next = parseLabMode(Object.keys(query).length > 0 ? query : parseJsonBody(body))
+      const request = parseLabRequest(Object.keys(query).length > 0 ? query : parseJsonBody(body))
       try {
-        proxy.set(labImpairments(next))
+        proxy.set(labImpairments(request.state, proxy.protocol))
       } catch (err) {
         // A mode the proxy cannot carry (cutoff on UDP) is the request's fault, not the server's.
-        if (err instanceof ImpairmentError) throw new ControlError(400, `mode ${next.mode}: ${err.message}`)
+        if (err instanceof ImpairmentError) throw requestError(err, request, proxy.protocol)
         throw err
       }
-      state = next
+      state = request.state
       return state
     }
     if (url.pathname === '/stats') {

@@ -1,8 +1,18 @@
 import { ImpairmentError } from '../errors.js'
 import { type ImpairmentModule, itemBytes } from '../impairment.js'
 import { TimedQueue } from '../timed-queue.js'
-import type { BandwidthImpairment } from '../types.js'
+import type { ImpairmentCommon } from './common.js'
 import { integer, oneOf, positive } from './params.js'
+
+/** A link of limited rate: an N-byte transfer takes N x 8 / bitsPerSecond seconds. */
+export interface BandwidthImpairment extends ImpairmentCommon {
+  kind: 'bandwidth'
+  bitsPerSecond: number
+  /** 'connection' (default, as toxiproxy): each connection has its own link; 'proxy': all connections share one link per direction. */
+  scope?: 'connection' | 'proxy'
+  /** UDP only: bytes a direction may queue before further datagrams are dropped (tail drop). Default 64 KiB. */
+  queueBytes?: number
+}
 
 /** Time a piece of a TCP chunk may occupy the link; smaller pieces smooth delivery at the cost of more writes. */
 const PIECE_MS = 4
@@ -19,6 +29,7 @@ interface LinkClock {
 export const bandwidth: ImpairmentModule<BandwidthImpairment> = {
   kind: 'bandwidth',
   protocols: ['tcp', 'udp'],
+  fields: { bitsPerSecond: true, scope: true, queueBytes: true },
   defaultDirection: 'downstream',
   normalize(input, protocol) {
     const bitsPerSecond = positive('bandwidth.bitsPerSecond', input.bitsPerSecond)

@@ -1,11 +1,18 @@
 import type { ImpairmentModule } from '../impairment.js'
-import type { CorruptImpairment } from '../types.js'
+import type { ImpairmentCommon } from './common.js'
 import { fraction } from './params.js'
+
+/** UDP: flip one random bit in a fraction of datagrams. */
+export interface CorruptImpairment extends ImpairmentCommon {
+  kind: 'corrupt'
+  rate: number
+}
 
 /** Flip one random bit in a fraction of datagrams (on a copy: the received buffer may be shared). */
 export const corrupt: ImpairmentModule<CorruptImpairment> = {
   kind: 'corrupt',
   protocols: ['udp'],
+  fields: { rate: true },
   defaultDirection: 'downstream',
   normalize(input) {
     return { ...input, rate: fraction('corrupt.rate', input.rate) }

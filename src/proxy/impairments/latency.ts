@@ -1,8 +1,18 @@
 import type { ImpairmentModule } from '../impairment.js'
 import { normal } from '../random.js'
 import { TimedQueue } from '../timed-queue.js'
-import type { LatencyImpairment } from '../types.js'
+import type { Duration } from '../types.js'
+import type { ImpairmentCommon } from './common.js'
 import { duration, oneOf } from './params.js'
+
+/** Delay each chunk (TCP) or datagram (UDP) by ms +/- jitter; order is preserved. */
+export interface LatencyImpairment extends ImpairmentCommon {
+  kind: 'latency'
+  ms: Duration
+  jitterMs?: Duration
+  /** How jitter is drawn: 'uniform' in [-jitter, +jitter] (default, as toxiproxy), 'normal' with sd = jitter, 'pareto' a heavy tail above ms. */
+  distribution?: 'uniform' | 'normal' | 'pareto'
+}
 
 /** Pareto shape: a heavy tail with a finite mean (1.5 x scale). */
 const PARETO_ALPHA = 3
@@ -11,6 +21,7 @@ const PARETO_ALPHA = 3
 export const latency: ImpairmentModule<LatencyImpairment> = {
   kind: 'latency',
   protocols: ['tcp', 'udp'],
+  fields: { ms: true, jitterMs: true, distribution: true },
   defaultDirection: 'downstream',
   normalize(input) {
     return {

@@ -1,7 +1,16 @@
 import { ImpairmentError } from '../errors.js'
 import type { ImpairmentModule } from '../impairment.js'
-import type { LossImpairment } from '../types.js'
+import type { ImpairmentCommon } from './common.js'
 import { fraction, oneOf, positive } from './params.js'
+
+/** UDP: drop datagrams. 'gilbert-elliott' drops in bursts whose mean length is burstLength, at the same average rate. */
+export interface LossImpairment extends ImpairmentCommon {
+  kind: 'loss'
+  rate: number
+  model?: 'uniform' | 'gilbert-elliott'
+  /** Mean burst length in datagrams for 'gilbert-elliott'. Default 4. */
+  burstLength?: number
+}
 
 /**
  * Drop datagrams. 'uniform' drops each with probability rate; 'gilbert-elliott' alternates a good state
@@ -10,6 +19,7 @@ import { fraction, oneOf, positive } from './params.js'
 export const loss: ImpairmentModule<LossImpairment> = {
   kind: 'loss',
   protocols: ['udp'],
+  fields: { rate: true, model: true, burstLength: true },
   defaultDirection: 'downstream',
   normalize(input) {
     const burstLength = positive('loss.burstLength', input.burstLength, 4)

@@ -1,11 +1,21 @@
 import type { ImpairmentModule, Item } from '../impairment.js'
-import type { ReorderImpairment } from '../types.js'
+import type { Duration } from '../types.js'
+import type { ImpairmentCommon } from './common.js'
 import { duration, fraction } from './params.js'
+
+/** UDP: hold back a fraction of datagrams by delayMs so later ones overtake them. */
+export interface ReorderImpairment extends ImpairmentCommon {
+  kind: 'reorder'
+  rate: number
+  /** How long a held-back datagram waits. Default 10 ms. */
+  delayMs?: Duration
+}
 
 /** Hold back a fraction of datagrams by delayMs, so the ones after them arrive first. */
 export const reorder: ImpairmentModule<ReorderImpairment> = {
   kind: 'reorder',
   protocols: ['udp'],
+  fields: { rate: true, delayMs: true },
   defaultDirection: 'downstream',
   normalize(input) {
     return {

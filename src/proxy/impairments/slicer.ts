@@ -1,13 +1,22 @@
 import { ImpairmentError } from '../errors.js'
 import type { ImpairmentModule } from '../impairment.js'
 import { TimedQueue } from '../timed-queue.js'
-import type { SlicerImpairment } from '../types.js'
+import type { ImpairmentCommon } from './common.js'
 import { integer } from './params.js'
+
+/** TCP: split data into pieces of averageSize +/- sizeVariation bytes, delayUs apart, as toxiproxy's slicer. */
+export interface SlicerImpairment extends ImpairmentCommon {
+  kind: 'slicer'
+  averageSize: number
+  sizeVariation?: number
+  delayUs?: number
+}
 
 /** Cut chunks into pieces of averageSize +/- sizeVariation bytes sent delayUs apart, as toxiproxy's slicer. */
 export const slicer: ImpairmentModule<SlicerImpairment> = {
   kind: 'slicer',
   protocols: ['tcp'],
+  fields: { averageSize: true, sizeVariation: true, delayUs: true },
   defaultDirection: 'downstream',
   normalize(input) {
     const averageSize = integer('slicer.averageSize', input.averageSize, 1)

@@ -1,6 +1,16 @@
 import type { ImpairmentModule, Item } from '../impairment.js'
-import type { StallImpairment } from '../types.js'
+import type { Duration } from '../types.js'
+import type { ImpairmentCommon } from './common.js'
 import { duration } from './params.js'
+
+/**
+ * TCP: keep the connection open and forward nothing, as toxiproxy's timeout toxic.
+ * timeoutMs 0 (default) holds the bytes until the stall is removed; otherwise the connection is closed after it.
+ */
+export interface StallImpairment extends ImpairmentCommon {
+  kind: 'stall'
+  timeoutMs?: Duration
+}
 
 /**
  * Forward nothing, as toxiproxy's timeout toxic: with timeoutMs 0 the bytes wait until the stall
@@ -9,6 +19,7 @@ import { duration } from './params.js'
 export const stall: ImpairmentModule<StallImpairment> = {
   kind: 'stall',
   protocols: ['tcp'],
+  fields: { timeoutMs: true },
   defaultDirection: 'downstream',
   normalize(input) {
     return { ...input, timeoutMs: duration('stall.timeoutMs', input.timeoutMs, 0) }

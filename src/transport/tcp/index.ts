@@ -1,5 +1,6 @@
 import net from 'node:net'
 import type { ConnectOptions, Link, Listener, ListenOptions, Transport } from '../types.js'
+import { resetSocket } from './reset.js'
 
 // A window of inflightFrames 64 KiB frames must fit before send() asks the sender to wait;
 // at the 16 KiB default every frame waited for a drain, one frame per event-loop turn.
@@ -45,25 +46,6 @@ function socketLink(socket: net.Socket): Link {
     },
     end: () => void socket.end(),
     destroy: () => resetSocket(socket),
-  }
-}
-
-/**
- * Abort a connection the way a crash would: an RST, no FIN. Only a fully open socket with
- * nothing queued is reset: on Node 20, resetAndDestroy() on a half-closed socket or one with
- * queued writes can leave its handle open for good, and the process then spins at exit. Those
- * sockets are already on their way out, so a plain destroy() loses nothing a crash would keep.
- */
-function resetSocket(socket: net.Socket): void {
-  if (
-    typeof socket.resetAndDestroy === 'function' &&
-    socket.readyState === 'open' &&
-    !socket.writableEnded &&
-    socket.writableLength === 0
-  ) {
-    socket.resetAndDestroy()
-  } else {
-    socket.destroy()
   }
 }
 
