@@ -31,7 +31,7 @@ export const fixtureTable = {
     teardownOrder: 1,
   } satisfies FixtureDefinition<FabricFixture>,
   proxy: {
-    create: (scope) => createProxyFixture(seedFromName(scope.testName)),
+    create: (scope) => createProxyFixture(seedFromName(scope.testName), scope.events),
     close: (proxy) => proxy.closeAll(),
     teardownOrder: 2,
   } satisfies FixtureDefinition<ProxyFixture>,
