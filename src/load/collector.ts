@@ -15,6 +15,8 @@ export interface WorkerPartial extends ReportCounters {
   finishedAt: number
   histograms: { ack: string; controlAck: string; bulkAck: string; setup: string; streamDuration: string }
   errors: Record<string, number>
+  /** The first message of each error kind. */
+  errorMessages: Record<string, string>
   targets: Record<string, TargetPartial>
   route: {
     acquired: number
@@ -55,6 +57,8 @@ export class Collector {
   readonly setup = new LatencyHistogram()
   readonly streamDuration = new LatencyHistogram()
   readonly errors: Record<string, number> = {}
+  /** One sample message per error kind: the first seen. */
+  readonly errorMessages: Record<string, string> = {}
   private readonly targets = new Map<string, TargetTally>()
   private readonly active = new Map<string, number>()
   private readonly maxActive = new Map<string, number>()
@@ -109,9 +113,10 @@ export class Collector {
     target.ack.recordMs(ms)
   }
 
-  /** Count an error by kind, overall and against its target. */
-  recordError(url: string, kind: string): void {
+  /** Count an error by kind, overall and against its target; the first message of each kind is kept. */
+  recordError(url: string, kind: string, message?: string): void {
     this.errors[kind] = (this.errors[kind] ?? 0) + 1
+    if (message !== undefined && !(kind in this.errorMessages)) this.errorMessages[kind] = message
     this.target(url).errors++
   }
 
@@ -163,6 +168,7 @@ export class Collector {
         streamDuration: this.streamDuration.encode(),
       },
       errors: { ...this.errors },
+      errorMessages: { ...this.errorMessages },
       targets,
       route: {
         acquired: this.acquired,

@@ -1,3 +1,4 @@
+import { parseUrl } from '../address.js'
 import { HARD_MAX_PAYLOAD } from '../protocol/frames.js'
 import { type Duration, parseDuration } from './duration.js'
 import type { ReportConfig, VerdictThresholds } from './types.js'
@@ -162,17 +163,11 @@ function duration(config: Record<string, unknown>, field: string, fallback: numb
 
 /** Parse 'scheme://host:port' into its parts, or throw a ConfigError for the given field. */
 export function parseTargetUrl(url: string, field: string): { scheme: string; host: string; port: number } {
-  const match = /^([a-z]+):\/\/(\[[^\]]+\]|[^:/\s]+):(\d{1,5})\/?$/i.exec(url)
-  const scheme = match?.[1]?.toLowerCase()
-  const port = Number(match?.[3])
-  if (!match || !scheme || !SCHEMES.includes(scheme) || port < 1 || port > 65535) {
-    throw new ConfigError(
-      field,
-      url,
-      "a fabric node, a proxy, or a URL 'quic://host:port' or 'tcp://host:port'",
-    )
-  }
-  return { scheme, host: match[2]!.replace(/^\[|\]$/g, ''), port }
+  return parseUrl(url, field, {
+    schemes: SCHEMES,
+    rule: "a fabric node, a proxy, or a URL 'quic://host:port' or 'tcp://host:port'",
+    ErrorClass: ConfigError,
+  })
 }
 
 /** Validate a LoadConfig and fill in defaults; throws one ConfigError naming the first bad field. */

@@ -49,9 +49,12 @@ export function buildReport(
     number
   >
   const errors: Record<string, number> = {}
+  // One sample message per kind: the first worker's that saw it.
+  const errorMessages: Record<string, string> = {}
   for (const partial of partials) {
     for (const key of REPORT_COUNTERS) totals[key] += partial[key]
     addInto(errors, partial.errors)
+    for (const [kind, message] of Object.entries(partial.errorMessages)) errorMessages[kind] ??= message
   }
   const loadStart = Math.min(...partials.map((p) => p.startedAt), finishedAt.getTime())
   const loadEnd = Math.max(...partials.map((p) => p.finishedAt), loadStart)
@@ -116,6 +119,7 @@ export function buildReport(
     bulkAckP95Ms: ms(histogram('bulkAck').percentileMs(95)),
     streamDurationP95Ms: ms(histogram('streamDuration').percentileMs(95)),
     errors,
+    errorMessages,
     targetBytes,
     targetStreams,
     targetStats,

@@ -1,3 +1,5 @@
+import { formatHostPort } from '../address.js'
+import { classifyError, describeFailure, type ErrorKind } from '../errors/kinds.js'
 import type { TrafficClassName } from '../protocol/frames.js'
 import { transportFor } from '../transport/index.js'
 import type { Transport, TransportKind } from '../transport/types.js'
@@ -28,15 +30,6 @@ interface Target {
   connecting: Promise<ClientConnection> | undefined
   /** performance.now() until which placement avoids this target after a failed attempt. */
   downUntil: number
-}
-
-function errorKind(error: unknown): string {
-  if (error instanceof ChannelError) return error.kind
-  const code = (error as { code?: string }).code
-  if (code === 'ECONNREFUSED') return 'connect_refused'
-  if (code === 'ETIMEDOUT') return 'connect_timeout'
-  if (code === 'ECONNRESET') return 'connection_reset'
-  return code ? code.toLowerCase() : 'error'
 }
 
 /** Runs a worker's streams over one connection per target, with failover between targets. */
@@ -133,8 +126,12 @@ export class StreamRunner {
         break
       } catch (error) {
         lastError = error
-        const kind = errorKind(error)
-        this.collector.recordError(target.url, kind)
+        const kind = classifyError(error)
+        this.collector.recordError(
+          target.url,
+          kind,
+          describeFailure(error, formatHostPort(target.host, target.port)),
+        )
         this.collector.target(target.url).failedStreams++
         if (kind === 'run_timeout' || performance.now() >= this.runDeadline) break
         target.downUntil = performance.now() + config.targetQuarantineMs
@@ -152,7 +149,9 @@ export class StreamRunner {
       durationMs: round3(performance.now() - started),
       ...(lastError === undefined
         ? {}
-        : { error: `${errorKind(lastError)}: ${(lastError as Error).message}` }),
+        : {
+            error: `${classifyError(lastError)}: ${describeFailure(lastError, formatHostPort(target.host, target.port))}`,
+          }),
     })
   }
 
@@ -181,7 +180,7 @@ export class StreamRunner {
     const begun = performance.now()
     const streamDeadline = begun + config.streamTimeoutMs
     const deadline = Math.min(streamDeadline, this.runDeadline)
-    const deadlineKind = streamDeadline <= this.runDeadline ? 'stream_timeout' : 'run_timeout'
+    const deadlineKind: ErrorKind = streamDeadline <= this.runDeadline ? 'stream_timeout' : 'run_timeout'
     collector.acquire(target.url)
     try {
       const connection = await this.connection(target, deadline, deadlineKind)
@@ -214,7 +213,7 @@ export class StreamRunner {
   private async connection(
     target: Target,
     deadline: number,
-    deadlineKind: string,
+    deadlineKind: ErrorKind,
   ): Promise<ClientConnection> {
     if (target.connection?.alive) return target.connection
     if (!target.connecting) {

@@ -140,6 +140,8 @@ export interface LoadReport {
   bulkAckP95Ms: number
   streamDurationP95Ms: number
   errors: Record<string, number>
+  /** One sample message per error kind (the first seen), e.g. which target refused and why. */
+  errorMessages: Record<string, string>
   targetBytes: Record<string, number>
   targetStreams: Record<string, number>
   targetStats: Record<string, TargetStats>

@@ -1,4 +1,6 @@
 import type { Connection, ConnectionError, Host, RecvInfo } from '@matrixai/quic/native/types.js'
+import { formatHostPort } from '../../address.js'
+import { type ErrorKind, RunError } from '../../errors/kinds.js'
 import { fingerprintOfDer } from './certificate.js'
 import { QuicStream, type StreamCarrier } from './stream.js'
 
@@ -14,6 +16,8 @@ export interface ConnectionHost {
 }
 
 const SHUTDOWN_READ = 0
+/** RFC 9000 transport error a server sends when it will not take the connection. */
+const CONNECTION_REFUSED = 0x2
 const BLOCKED_STREAMS_BEFORE_STOP = 8
 
 /**
@@ -62,7 +66,7 @@ export class QuicConnection implements StreamCarrier {
     /** Send a PING after this long without hearing from the peer (0 = never). */
     private readonly keepAliveMs: number,
   ) {
-    this.remote = peer.host.includes(':') ? `[${peer.host}]:${peer.port}` : `${peer.host}:${peer.port}`
+    this.remote = formatHostPort(peer.host, peer.port)
     this.recvInfo = { from: peer, to: host.local }
     this.nextLocalId = isServer ? 1 : 0
   }
@@ -74,7 +78,7 @@ export class QuicConnection implements StreamCarrier {
 
   /** Opens a bidirectional stream; it gets its id (and reaches the peer) with its first write. */
   openStream(): QuicStream {
-    if (this.closed) throw new Error(`QUIC connection to ${this.remote} is closed`)
+    if (this.closed) throw new RunError('connection_closed', `QUIC connection to ${this.remote} is closed`)
     const stream = new QuicStream(this, -1)
     this.unopened.add(stream)
     return stream
@@ -125,7 +129,7 @@ export class QuicConnection implements StreamCarrier {
 
   /** Abrupt close: forget the connection without a packet to the peer, as a crash would. */
   kill(error?: Error): void {
-    this.finish(error ?? new Error(`QUIC connection to ${this.remote} was killed`))
+    this.finish(error ?? new RunError('aborted', `QUIC connection to ${this.remote} was killed`))
   }
 
   // ---- StreamCarrier ----
@@ -333,23 +337,55 @@ export class QuicConnection implements StreamCarrier {
     for (const handler of handlers) handler(this.closeError)
   }
 
-  private closeReason(): Error | undefined {
+  /**
+   * Why quiche ended the connection, with the kind TCP gives for the same failure: before the
+   * handshake a peer's refusal is connect_refused and any other close handshake_failed; after
+   * it, an abortive close by the peer (application code != 0, or a transport error) or the
+   * idle timeout is a reset, like a TCP RST or a cut path. A clean close (code 0) is no error.
+   */
+  private closeReason(): RunError | undefined {
     const native = this.native
+    const before = !this.established
     const peer = native.peerError()
-    if (peer !== null && peer.errorCode !== 0) return this.describe('closed by the peer', peer)
+    if (peer !== null && peer.errorCode !== 0) {
+      const kind: ErrorKind = before
+        ? !peer.isApp && peer.errorCode === CONNECTION_REFUSED
+          ? 'connect_refused'
+          : 'handshake_failed'
+        : 'reset'
+      return this.describe(kind, 'closed by the peer', peer)
+    }
     if (native.isTimedOut()) {
-      return new Error(`QUIC connection to ${this.remote} timed out (no packet within the idle timeout)`)
+      return before
+        ? new RunError(
+            'connect_timeout',
+            `QUIC connect to ${this.remote} timed out (no answer within the idle timeout)`,
+          )
+        : new RunError(
+            'reset',
+            `QUIC connection to ${this.remote} timed out (no packet within the idle timeout)`,
+          )
     }
     const local = native.localError()
-    if (local !== null && local.errorCode !== 0) return this.describe('closed locally', local)
+    if (local !== null && local.errorCode !== 0) {
+      // Our own transport error means quiche caught the peer breaking QUIC; an application
+      // code is a close this side asked for, which its caller already accounts for.
+      const kind: ErrorKind = before
+        ? 'handshake_failed'
+        : local.isApp
+          ? 'connection_closed'
+          : 'protocol_error'
+      return this.describe(kind, 'closed locally', local)
+    }
     return undefined
   }
 
-  private describe(what: string, error: ConnectionError): Error {
+  private describe(kind: ErrorKind, what: string, error: ConnectionError): RunError {
     const reason = Buffer.from(error.reason).toString('utf8')
-    const kind = error.isApp ? 'application' : 'transport'
-    return new Error(
-      `QUIC connection to ${this.remote} ${what} with ${kind} error ${error.errorCode}${reason ? `: ${reason}` : ''}`,
+    const layer = error.isApp ? 'application' : 'transport'
+    return new RunError(
+      kind,
+      `QUIC connection to ${this.remote} ${what} with ${layer} error ${error.errorCode}${reason ? `: ${reason}` : ''}`,
     )
   }
 }
