@@ -21,6 +21,7 @@ export class ChannelError extends RunError {
 /** What a wait that ran out was waiting for, in words. */
 const WAITED_FOR: Partial<Record<ErrorKind, string>> = {
   ack_timeout: 'no ACK',
+  connect_timeout: 'connection not up end to end: no answer',
   stream_timeout: 'stream timeout: no frame',
   run_timeout: 'run timeout: no frame',
 }
@@ -46,6 +47,11 @@ export class ClientChannel {
   /** 'host:port' of the node at the other end. */
   get remote(): string {
     return this.connection.remote
+  }
+
+  /** True once the node has sent a frame on this channel's connection: it is up end to end. */
+  get confirmed(): boolean {
+    return this.connection.heard
   }
 
   /** Queue a DATA frame; false when the link asks the sender to wait for drain. */
@@ -136,6 +142,8 @@ export class ClientConnection {
   private nextChannel = 1
   private drainWaiters: Array<() => void> = []
   alive = true
+  /** A frame came back: the node itself answers, not just a proxy in front of it. */
+  heard = false
   failure: ChannelError | undefined
 
   constructor(
@@ -211,6 +219,7 @@ export class ClientConnection {
       this.link.destroy()
       return
     }
+    if (frames.length > 0) this.heard = true
     for (const frame of frames) {
       if (frame.type === FrameType.ERROR && frame.channel === 0) {
         // The node refused the connection's input and is closing it.

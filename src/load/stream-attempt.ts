@@ -39,11 +39,16 @@ interface InFlight {
   sentAt: number
 }
 
-/** Wait for the channel's next frame within both the ACK timeout and the attempt's deadline. */
+/**
+ * Wait for the channel's next frame within both the ACK timeout and the attempt's deadline.
+ * Until the node has answered once on a connection, a missing answer is a connect_timeout: a
+ * TCP proxy or middlebox completes the TCP handshake itself, so only the node's first frame
+ * shows the connection is up end to end (QUIC's handshake already is end to end).
+ */
 function nextFrame(channel: ClientChannel, plan: AttemptPlan) {
   const remaining = plan.deadline - performance.now()
   if (remaining <= plan.ackTimeoutMs) return channel.next(remaining, plan.deadlineKind)
-  return channel.next(plan.ackTimeoutMs, 'ack_timeout')
+  return channel.next(plan.ackTimeoutMs, channel.confirmed ? 'ack_timeout' : 'connect_timeout')
 }
 
 /**

@@ -107,7 +107,7 @@ export function resolveTarget(input: unknown, field: string): Target {
       throw new ConfigError(`${field}.paths`, paths, 'a non-empty array of fabric nodes, proxies or URLs')
     }
     if (!ROUTE_MODES.includes(route as RouteMode)) {
-      throw new ConfigError(`${field}.route`, route, ROUTE_MODES.map((m) => `'${m}'`).join(', or '))
+      throw new ConfigError(`${field}.route`, route, `one of ${ROUTE_MODES.map((m) => `'${m}'`).join(', ')}`)
     }
     const shared = fingerprintOf(input.fingerprint, `${field}.fingerprint`)
     const resolved = paths.map((path, i) => {

@@ -19,6 +19,13 @@ const SHUTDOWN_READ = 0
 /** RFC 9000 transport error a server sends when it will not take the connection. */
 const CONNECTION_REFUSED = 0x2
 const BLOCKED_STREAMS_BEFORE_STOP = 8
+/**
+ * A client with open streams PINGs after this long without a packet from the node. A node that
+ * crashed sends no CONNECTION_CLOSE, and a client waiting for its answer has nothing in flight,
+ * so without the PING it would only learn at the idle timeout; with it, the ICMP unreachable the
+ * PING meets ends the connection as a reset well inside any ACK timeout.
+ */
+const LIVENESS_PROBE_MS = 250
 
 /**
  * One QUIC connection over the native quiche binding: streams, timers, handshake and close.
@@ -249,7 +256,8 @@ export class QuicConnection implements StreamCarrier {
     }
     const quicheMs = native.timeout()
     let waitMs = quicheMs === null ? Number.POSITIVE_INFINITY : quicheMs
-    if (this.keepAliveMs > 0 && this.established && this.keepAliveMs < waitMs) waitMs = this.keepAliveMs
+    const pingMs = this.pingAfterMs()
+    if (pingMs > 0 && this.established && pingMs < waitMs) waitMs = pingMs
     if (this.lingerStream >= 0 && this.lingerUntil - now < waitMs) waitMs = this.lingerUntil - now
     if (waitMs === Number.POSITIVE_INFINITY) {
       this.clearTimer()
@@ -270,14 +278,21 @@ export class QuicConnection implements StreamCarrier {
     if (this.closed) return
     this.native.onTimeout()
     if (
-      this.keepAliveMs > 0 &&
+      this.pingAfterMs() > 0 &&
       this.established &&
-      performance.now() - this.lastHeardAt >= this.keepAliveMs &&
+      performance.now() - this.lastHeardAt >= this.pingAfterMs() &&
       !this.native.isDraining()
     ) {
       this.native.sendAckEliciting()
     }
     this.host.markDirty(this)
+  }
+
+  /** Silence (ms) after which a PING goes out; 0 = never. */
+  private pingAfterMs(): number {
+    const probe = !this.isServer && this.streamCount > 0 ? LIVENESS_PROBE_MS : 0
+    if (this.keepAliveMs <= 0) return probe
+    return probe > 0 ? Math.min(probe, this.keepAliveMs) : this.keepAliveMs
   }
 
   /** True once quiche has collected a stream (all data read and all sent data acknowledged). */
