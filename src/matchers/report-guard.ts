@@ -24,7 +24,7 @@ const OBJECT_FIELDS = [
 // Enough error kinds to point at the cause without burying the verdict reasons.
 const MAX_ERROR_KINDS = 5
 // A sample message is a hint, not a log: long ones are cut.
-const MAX_MESSAGE_CHARS = 200
+const MAX_MESSAGE_CHARS = 300
 
 /**
  * The report's most frequent error kinds, one line each with its sample message:
