@@ -27,7 +27,9 @@ export type ErrorKind = (typeof ERROR_KINDS)[number]
 export const ERROR_KIND_MEANINGS: Record<ErrorKind, string> = {
   connect_refused:
     'the target refused the connection (nothing listens, or it answered with a reset/ICMP unreachable)',
-  connect_timeout: 'the connection (QUIC handshake included) was not up within connectTimeout',
+  connect_timeout:
+    'the connection was not up end to end in time: no TCP connect or QUIC handshake within connectTimeout, or no first answer from the node (behind a proxy) within ackTimeout',
+
   address_unresolved: "the target's host name did not resolve",
   tls_fingerprint_mismatch: "the node's certificate is not the one pinned for the target",
   handshake_failed: 'the QUIC/TLS handshake failed for a reason other than the pinned fingerprint',

@@ -1,3 +1,4 @@
+import { formatUrl } from '../address.js'
 import { DEFAULT_MAX_PAYLOAD, HARD_MAX_PAYLOAD } from '../protocol/frames.js'
 import { transportFor } from '../transport/index.js'
 import type { Link, Listener, TransportKind } from '../transport/types.js'
@@ -72,10 +73,6 @@ function validate(options: NodeOptions): Required<Omit<NodeOptions, 'key' | 'cer
     )
   }
   return { ...options, transport, host, port, maxPayload, verifyContent }
-}
-
-function formatUrl(transport: TransportKind, host: string, port: number): string {
-  return `${transport}://${host.includes(':') ? `[${host}]` : host}:${port}`
 }
 
 /** Start a fabric node that accepts load clients and acknowledges every frame. */

@@ -1,3 +1,4 @@
+import { classifyError, describeFailure, type ErrorKind, RunError } from '../errors/kinds.js'
 import { FrameDecoder } from '../protocol/codec.js'
 import {
   ErrorCode,
@@ -9,15 +10,20 @@ import {
 } from '../protocol/frames.js'
 import type { Link } from '../transport/types.js'
 
-/** Why a wait on a channel ended without a frame. */
-export class ChannelError extends Error {
-  constructor(
-    readonly kind: string,
-    message: string,
-  ) {
-    super(message)
+/** Why a wait on a channel ended without a frame: a RunError, so its kind is the report's. */
+export class ChannelError extends RunError {
+  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown }) {
+    super(kind, message, options)
     this.name = 'ChannelError'
   }
+}
+
+/** What a wait that ran out was waiting for, in words. */
+const WAITED_FOR: Partial<Record<ErrorKind, string>> = {
+  ack_timeout: 'no ACK',
+  connect_timeout: 'connection not up end to end: no answer',
+  stream_timeout: 'stream timeout: no frame',
+  run_timeout: 'run timeout: no frame',
 }
 
 type Waiter = {
@@ -38,6 +44,16 @@ export class ClientChannel {
     private readonly connection: ClientConnection,
   ) {}
 
+  /** 'host:port' of the node at the other end. */
+  get remote(): string {
+    return this.connection.remote
+  }
+
+  /** True once the node has sent a frame on this channel's connection: it is up end to end. */
+  get confirmed(): boolean {
+    return this.connection.heard
+  }
+
   /** Queue a DATA frame; false when the link asks the sender to wait for drain. */
   sendData(sequence: number, payload: Uint8Array): boolean {
     // Header and payload as two writes: the link gathers them, the payload is never copied.
@@ -56,7 +72,7 @@ export class ClientChannel {
   }
 
   /** The next frame for this channel, or a ChannelError of `kind` after `limitMs`. */
-  next(limitMs: number, kind: string): Promise<Frame> {
+  next(limitMs: number, kind: ErrorKind): Promise<Frame> {
     const frame = this.queue.shift()
     if (frame) return Promise.resolve(frame)
     if (this.failure) return Promise.reject(this.failure)
@@ -64,7 +80,13 @@ export class ClientChannel {
       const timer = setTimeout(
         () => {
           this.waiter = undefined
-          reject(new ChannelError(kind, `${kind.replace(/_/g, ' ')} after ${Math.round(limitMs)} ms`))
+          const what = WAITED_FOR[kind] ?? kind.replace(/_/g, ' ')
+          reject(
+            new ChannelError(
+              kind,
+              `${what} from ${this.remote} on channel ${this.id} within ${Math.round(limitMs)} ms`,
+            ),
+          )
         },
         Math.max(0, limitMs),
       )
@@ -120,6 +142,8 @@ export class ClientConnection {
   private nextChannel = 1
   private drainWaiters: Array<() => void> = []
   alive = true
+  /** A frame came back: the node itself answers, not just a proxy in front of it. */
+  heard = false
   failure: ChannelError | undefined
 
   constructor(
@@ -131,14 +155,19 @@ export class ClientConnection {
     link.onData((chunk) => this.receive(chunk))
     link.onDrain(() => this.wakeDrainWaiters())
     link.onClose((error) => {
-      const kind = error && /ECONNRESET|reset/i.test(error.message) ? 'connection_reset' : 'connection_closed'
-      this.die(
-        new ChannelError(
-          this.failure?.kind ?? kind,
-          this.failure?.message ?? `${kind.replace('_', ' ')} by ${link.remote}`,
-        ),
-      )
+      // A failure this side noticed first (a protocol error) is the cause; the close follows it.
+      if (this.failure) this.die(this.failure)
+      else if (error)
+        this.die(
+          new ChannelError(classifyError(error), describeFailure(error, link.remote), { cause: error }),
+        )
+      else this.die(new ChannelError('connection_closed', `connection closed by ${link.remote}`))
     })
+  }
+
+  /** 'host:port' of the node at the other end. */
+  get remote(): string {
+    return this.link.remote
   }
 
   /** Channels currently open on this connection. */
@@ -183,14 +212,21 @@ export class ClientConnection {
     try {
       frames = this.decoder.push(chunk)
     } catch (error) {
-      this.failure = new ChannelError('protocol_error', (error as Error).message)
+      this.failure = new ChannelError(
+        'protocol_error',
+        `${this.link.remote} sent bytes that are not fabric frames: ${(error as Error).message}`,
+      )
       this.link.destroy()
       return
     }
+    if (frames.length > 0) this.heard = true
     for (const frame of frames) {
       if (frame.type === FrameType.ERROR && frame.channel === 0) {
         // The node refused the connection's input and is closing it.
-        this.failure = new ChannelError('protocol_error', `node error ${frame.code}: ${frame.reason}`)
+        this.failure = new ChannelError(
+          'protocol_error',
+          `${this.link.remote} refused the connection's input: node error ${frame.code}: ${frame.reason}`,
+        )
         continue
       }
       this.channels.get(frame.channel)?.deliver(frame)

@@ -1,3 +1,4 @@
+import { parseUrl } from '../address.js'
 import { FieldError, MAX_TIMER_MS, rejectUnknownKeys } from '../errors/field-error.js'
 import { HARD_MAX_PAYLOAD } from '../protocol/frames.js'
 import { type Duration, parseDuration } from './duration.js'
@@ -174,17 +175,11 @@ function duration(config: Record<string, unknown>, field: string, fallback: numb
 
 /** Parse 'scheme://host:port' into its parts, or throw a ConfigError for the given field. */
 export function parseTargetUrl(url: string, field: string): { scheme: string; host: string; port: number } {
-  const match = /^([a-z]+):\/\/(\[[^\]]+\]|[^:/\s]+):(\d{1,5})\/?$/i.exec(url)
-  const scheme = match?.[1]?.toLowerCase()
-  const port = Number(match?.[3])
-  if (!match || !scheme || !SCHEMES.includes(scheme) || port < 1 || port > 65535) {
-    throw new ConfigError(
-      field,
-      url,
-      "a fabric node, a proxy, or a URL 'quic://host:port' or 'tcp://host:port'",
-    )
-  }
-  return { scheme, host: match[2]!.replace(/^\[|\]$/g, ''), port }
+  return parseUrl(url, field, {
+    schemes: SCHEMES,
+    rule: "a fabric node, a proxy, or a URL 'quic://host:port' or 'tcp://host:port'",
+    ErrorClass: ConfigError,
+  })
 }
 
 /** failTarget: an index of targets, or -1 when unset. */

@@ -1,3 +1,4 @@
+import { classifyError, type ErrorKind } from '../errors/kinds.js'
 import { FrameType, type TrafficClassName } from '../protocol/frames.js'
 import { foldChecksum, payloadChecksum, streamPayload } from '../protocol/payload.js'
 import { ChannelError, type ClientChannel } from './client-connection.js'
@@ -16,7 +17,7 @@ export interface AttemptPlan {
   ackTimeoutMs: number
   /** performance.now() after which the attempt gives up (streamTimeout or the run's timeout). */
   deadline: number
-  deadlineKind: string
+  deadlineKind: ErrorKind
   /** performance.now() when the attempt began; channel setup is timed from here. */
   begun: number
 }
@@ -38,11 +39,16 @@ interface InFlight {
   sentAt: number
 }
 
-/** Wait for the channel's next frame within both the ACK timeout and the attempt's deadline. */
+/**
+ * Wait for the channel's next frame within both the ACK timeout and the attempt's deadline.
+ * Until the node has answered once on a connection, a missing answer is a connect_timeout: a
+ * TCP proxy or middlebox completes the TCP handshake itself, so only the node's first frame
+ * shows the connection is up end to end (QUIC's handshake already is end to end).
+ */
 function nextFrame(channel: ClientChannel, plan: AttemptPlan) {
   const remaining = plan.deadline - performance.now()
   if (remaining <= plan.ackTimeoutMs) return channel.next(remaining, plan.deadlineKind)
-  return channel.next(plan.ackTimeoutMs, 'ack_timeout')
+  return channel.next(plan.ackTimeoutMs, channel.confirmed ? 'ack_timeout' : 'connect_timeout')
 }
 
 /**
@@ -67,7 +73,10 @@ export async function runAttempt(
   try {
     const opened = await nextFrame(channel, plan)
     if (opened.type !== FrameType.ACK || opened.sequence !== 0) {
-      throw new ChannelError('protocol_error', `expected the OPEN's ACK, got frame type ${opened.type}`)
+      throw new ChannelError(
+        'protocol_error',
+        `${channel.remote} answered channel ${channel.id}'s OPEN with frame type ${opened.type}, not its ACK`,
+      )
     }
     progress.setupMs = performance.now() - plan.begun
     collector.setupMeasured(plan.target, progress.setupMs)
@@ -89,7 +98,7 @@ export async function runAttempt(
       if (ack.type !== FrameType.ACK || !head || ack.sequence !== head.sequence) {
         throw new ChannelError(
           'protocol_error',
-          `expected ACK ${head?.sequence}, got ${ack.type === FrameType.ACK ? `ACK ${ack.sequence}` : `frame type ${ack.type}`}`,
+          `${channel.remote} sent ${ack.type === FrameType.ACK ? `ACK ${ack.sequence}` : `frame type ${ack.type}`} on channel ${channel.id}, expected ACK ${head?.sequence}`,
         )
       }
       inflight.shift()
@@ -99,7 +108,7 @@ export async function runAttempt(
     }
   } catch (error) {
     collector.framesAbandoned(inflight.length)
-    channel.abandon(error instanceof ChannelError ? error.kind : 'error')
+    channel.abandon(classifyError(error))
     collector.channelClosed(plan.target)
     throw error
   }
@@ -108,12 +117,15 @@ export async function runAttempt(
       channel.sendClose(sentBytes)
       const closeAck = await nextFrame(channel, { ...plan, deadline: Number.POSITIVE_INFINITY })
       if (closeAck.type !== FrameType.CLOSE_ACK) {
-        throw new ChannelError('protocol_error', `expected CLOSE_ACK, got frame type ${closeAck.type}`)
+        throw new ChannelError(
+          'protocol_error',
+          `${channel.remote} answered channel ${channel.id}'s CLOSE with frame type ${closeAck.type}, not CLOSE_ACK`,
+        )
       }
       if (closeAck.totalBytes !== sentBytes || closeAck.checksum !== sentChecksum) collector.closeMismatched()
       channel.finish()
     } catch (error) {
-      channel.abandon(error instanceof ChannelError ? error.kind : 'error')
+      channel.abandon(classifyError(error))
       throw error
     } finally {
       collector.channelClosed(plan.target)

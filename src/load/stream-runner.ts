@@ -1,3 +1,5 @@
+import { formatHostPort } from '../address.js'
+import { classifyError, describeFailure, type ErrorKind } from '../errors/kinds.js'
 import type { TrafficClassName } from '../protocol/frames.js'
 import type { Recorder } from '../run/recorder.js'
 import { transportFor } from '../transport/index.js'
@@ -28,15 +30,6 @@ interface Target {
   fingerprint: string | undefined
   connection: ClientConnection | undefined
   connecting: Promise<ClientConnection> | undefined
-}
-
-function errorKind(error: unknown): string {
-  if (error instanceof ChannelError) return error.kind
-  const code = (error as { code?: string }).code
-  if (code === 'ECONNREFUSED') return 'connect_refused'
-  if (code === 'ETIMEDOUT') return 'connect_timeout'
-  if (code === 'ECONNRESET') return 'connection_reset'
-  return code ? code.toLowerCase() : 'error'
 }
 
 /** Runs a worker's streams over one connection per target, with failover between targets. */
@@ -132,7 +125,7 @@ export class StreamRunner {
     let tries = 0
     for (const index of this.placement.order(stream, performance.now())) {
       const candidate = this.targets[index]!
-      if (tries > 0) this.collector.failover(stream, target.url, candidate.url, errorKind(lastError))
+      if (tries > 0) this.collector.failover(stream, target.url, candidate.url, classifyError(lastError))
       target = candidate
       tries++
       try {
@@ -142,8 +135,12 @@ export class StreamRunner {
         break
       } catch (error) {
         lastError = error
-        const kind = errorKind(error)
-        this.collector.attemptFailed(target.url, kind, (error as Error).message)
+        const kind = classifyError(error)
+        this.collector.attemptFailed(
+          target.url,
+          kind,
+          describeFailure(error, formatHostPort(target.host, target.port)),
+        )
         if (kind === 'run_timeout' || performance.now() >= this.runDeadline) break
         this.placement.failed(index, performance.now())
       }
@@ -160,7 +157,9 @@ export class StreamRunner {
       durationMs: round3(performance.now() - started),
       ...(lastError === undefined
         ? {}
-        : { error: `${errorKind(lastError)}: ${(lastError as Error).message}` }),
+        : {
+            error: `${classifyError(lastError)}: ${describeFailure(lastError, formatHostPort(target.host, target.port))}`,
+          }),
     })
   }
 
@@ -177,7 +176,7 @@ export class StreamRunner {
     const begun = performance.now()
     const streamDeadline = begun + config.streamTimeoutMs
     const deadline = Math.min(streamDeadline, this.runDeadline)
-    const deadlineKind = streamDeadline <= this.runDeadline ? 'stream_timeout' : 'run_timeout'
+    const deadlineKind: ErrorKind = streamDeadline <= this.runDeadline ? 'stream_timeout' : 'run_timeout'
     collector.acquire(target.url)
     try {
       const connection = await this.connection(target, deadline, deadlineKind)
@@ -209,7 +208,7 @@ export class StreamRunner {
   private async connection(
     target: Target,
     deadline: number,
-    deadlineKind: string,
+    deadlineKind: ErrorKind,
   ): Promise<ClientConnection> {
     if (target.connection?.alive) return target.connection
     if (!target.connecting) {

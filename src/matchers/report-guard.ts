@@ -15,9 +15,34 @@ const NUMERIC_FIELDS = [
 
 const OBJECT_FIELDS = [
   'config',
+  'errors',
+  'errorMessages',
   'targetStats',
   'routePressure',
 ] as const satisfies readonly (keyof LoadReport)[]
+
+// Enough error kinds to point at the cause without burying the verdict reasons.
+const MAX_ERROR_KINDS = 5
+// A sample message is a hint, not a log: long ones are cut.
+const MAX_MESSAGE_CHARS = 300
+
+/**
+ * The report's most frequent error kinds, one line each with its sample message:
+ * "  4 × tls_fingerprint_mismatch (QUIC connect to 127.0.0.1:59544 refused: …)".
+ */
+export function errorLines(report: LoadReport): string[] {
+  const messages = report.errorMessages ?? {}
+  return Object.entries(report.errors ?? {})
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, MAX_ERROR_KINDS)
+    .map(([kind, count]) => {
+      const message = messages[kind]
+      if (message === undefined) return `  ${count} × ${kind}`
+      const short =
+        message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS - 1)}…` : message
+      return `  ${count} × ${kind} (${short})`
+    })
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)

@@ -1,10 +1,7 @@
 import type { MatcherContext, MatcherResult } from './context.js'
-import { isLoadReport, matcherHeader, notALoadReport } from './report-guard.js'
+import { errorLines, isLoadReport, matcherHeader, notALoadReport } from './report-guard.js'
 
 const NAME = 'toPassVerdict'
-// Enough error kinds to point at the cause without burying the reasons.
-const MAX_ERROR_KINDS = 5
-
 /** Passes when the report's verdict is `pass`; on failure prints every verdict reason and the top errors. */
 export function toPassVerdict(this: MatcherContext, received: unknown): MatcherResult {
   if (!isLoadReport(received)) return notALoadReport(this, NAME, received)
@@ -15,10 +12,7 @@ export function toPassVerdict(this: MatcherContext, received: unknown): MatcherR
     report.verdictReasons.length === 0
       ? '  (none)'
       : report.verdictReasons.map((reason) => `  - ${reason}`).join('\n')
-  const errors = Object.entries(report.errors ?? {})
-    .sort(([, a], [, b]) => b - a)
-    .slice(0, MAX_ERROR_KINDS)
-    .map(([kind, count]) => `  ${count} × ${kind}`)
+  const errors = errorLines(report)
   const summary =
     `streams ${report.successfulStreams}/${report.totalStreams} ok, ${report.failedStreams} failed; ` +
     `bytes acknowledged ${report.bytesSent}`

@@ -5,7 +5,7 @@ test("a proxy's impairment changes during a load are events of that load's repor
   proxy,
   quicksand,
 }) => {
-  const [node] = await fabric.nodes(1, { transport: 'tcp' })
+  const node = await fabric.node({ transport: 'tcp' })
   const path = await proxy.tcp({ target: node })
   const load = fabric.load({
     targets: [path],

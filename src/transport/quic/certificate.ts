@@ -1,4 +1,5 @@
 import { createHash, generateKeyPairSync, sign, X509Certificate } from 'node:crypto'
+import { describeValue, FieldError, type FieldErrorClass } from '../../errors/field-error.js'
 
 /** A TLS identity for a QUIC listener: PEM key and certificate, and the certificate's SHA-256 fingerprint. */
 export interface QuicCertificate {
@@ -92,22 +93,30 @@ export function fingerprintOfPem(pem: string, field = 'cert'): string {
   try {
     return fingerprintOfDer(new X509Certificate(pem).raw)
   } catch (error) {
-    throw new Error(`${field} must be a PEM certificate, got ${describe(pem)} (${(error as Error).message})`)
+    throw new FieldError(
+      field,
+      pem,
+      'a PEM certificate',
+      `${field} must be a PEM certificate, got ${describe(pem)} (${(error as Error).message})`,
+    )
   }
 }
 
 /** Normalises a user-supplied fingerprint ("AB:CD:..." or "abcd...") to lowercase hex; throws when it is not 32 bytes of hex. */
-export function normalizeFingerprint(value: unknown, field = 'fingerprint'): string {
+export function normalizeFingerprint(
+  value: unknown,
+  field = 'fingerprint',
+  ErrorClass: FieldErrorClass = FieldError,
+): string {
   const hex = typeof value === 'string' ? value.replace(/[:\s]/g, '').toLowerCase() : ''
   if (!/^[0-9a-f]{64}$/.test(hex)) {
-    throw new Error(
-      `${field} must be a SHA-256 fingerprint (64 hex digits, colons allowed), got ${describe(value)}`,
-    )
+    const rule = 'a SHA-256 fingerprint (64 hex digits, colons allowed)'
+    throw new ErrorClass(field, value, rule, `${field} must be ${rule}, got ${describe(value)}`)
   }
   return hex
 }
 
+/** The value as describeValue prints it, a long string cut (it may be a whole PEM pasted by mistake). */
 function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)
-  return String(value)
+  return describeValue(typeof value === 'string' && value.length > 40 ? `${value.slice(0, 40)}...` : value)
 }

@@ -1,6 +1,9 @@
 import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import type { Config } from '@matrixai/quic/native/types.js'
+import { formatHostPort } from '../../address.js'
+import { FieldError } from '../../errors/field-error.js'
+import { RunError } from '../../errors/kinds.js'
 import { normalizeFingerprint } from './certificate.js'
 import { buildConfig, checkPacketSize, DEFAULT_TUNING, isLoopback, packetSizeFor } from './config.js'
 import type { QuicConnection } from './connection.js'
@@ -67,17 +70,17 @@ async function endpointFor(address: string, port: number, keepAliveMs: number): 
 /** Checks connect options, naming the field, the value and the rule on a bad one. */
 export function checkConnectOptions(options: QuicConnectOptions): void {
   if (typeof options.host !== 'string' || options.host.length === 0) {
-    throw new Error(`host must be a non-empty string, got ${String(options.host)}`)
+    throw new FieldError('host', options.host, 'a non-empty string')
   }
   if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65_535) {
-    throw new Error(`port must be an integer from 1 to 65535, got ${String(options.port)}`)
+    throw new FieldError('port', options.port, 'an integer from 1 to 65535')
   }
   if (
     typeof options.timeoutMs !== 'number' ||
     !(options.timeoutMs > 0) ||
     !Number.isFinite(options.timeoutMs)
   ) {
-    throw new Error(`timeoutMs must be a positive number of milliseconds, got ${String(options.timeoutMs)}`)
+    throw new FieldError('timeoutMs', options.timeoutMs, 'a positive number of milliseconds')
   }
   if (options.fingerprint !== undefined) normalizeFingerprint(options.fingerprint)
   checkPacketSize(options.maxPacketSize)
@@ -85,9 +88,7 @@ export function checkConnectOptions(options: QuicConnectOptions): void {
     options.idleTimeoutMs !== undefined &&
     !(Number.isInteger(options.idleTimeoutMs) && options.idleTimeoutMs > 0)
   ) {
-    throw new Error(
-      `idleTimeoutMs must be a positive integer of milliseconds, got ${String(options.idleTimeoutMs)}`,
-    )
+    throw new FieldError('idleTimeoutMs', options.idleTimeoutMs, 'a positive integer of milliseconds')
   }
 }
 
@@ -97,11 +98,11 @@ export async function connectQuic(options: QuicConnectOptions): Promise<QuicConn
   const pin = options.fingerprint === undefined ? undefined : normalizeFingerprint(options.fingerprint)
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_TUNING.idleTimeoutMs
   const startedAt = performance.now()
-  const address = isIP(options.host) ? options.host : (await lookup(options.host)).address
+  const remote = formatHostPort(options.host, options.port)
+  const address = isIP(options.host) ? options.host : await resolve(options.host, remote)
   let endpoint = await endpointFor(address, options.port, Math.floor(idleTimeoutMs / 3))
   // The shared socket may have gone idle and closed while this call was waiting.
   if (endpoint.isClosed) endpoint = await endpointFor(address, options.port, Math.floor(idleTimeoutMs / 3))
-  const remote = `${options.host}:${options.port}`
   const conn = endpoint.connect(
     { host: address, port: options.port },
     clientConfig(idleTimeoutMs, options.maxPacketSize ?? packetSizeFor(address)),
@@ -110,12 +111,18 @@ export async function connectQuic(options: QuicConnectOptions): Promise<QuicConn
   const remainingMs = Math.max(1, options.timeoutMs - (performance.now() - startedAt))
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      conn.kill(new Error(`QUIC connect to ${remote} timed out after ${options.timeoutMs} ms`))
+      conn.kill(
+        new RunError('connect_timeout', `QUIC connect to ${remote} timed out after ${options.timeoutMs} ms`),
+      )
     }, remainingMs)
     conn.onClose((error) => {
       clearTimeout(timer)
       reject(
-        error ?? new Error(`QUIC connect to ${remote} failed: the connection closed during the handshake`),
+        error ??
+          new RunError(
+            'handshake_failed',
+            `QUIC connect to ${remote} failed: the connection closed during the handshake`,
+          ),
       )
     })
     conn.onEstablished(() => {
@@ -123,7 +130,8 @@ export async function connectQuic(options: QuicConnectOptions): Promise<QuicConn
       if (pin !== undefined && conn.peerFingerprint !== pin) {
         conn.close(1, 'certificate fingerprint mismatch')
         reject(
-          new Error(
+          new RunError(
+            'tls_fingerprint_mismatch',
             `QUIC connect to ${remote} refused: certificate fingerprint is ${conn.peerFingerprint}, expected ${pin}`,
           ),
         )
@@ -132,6 +140,19 @@ export async function connectQuic(options: QuicConnectOptions): Promise<QuicConn
       resolve(conn)
     })
   })
+}
+
+/** The address of a host name; a failed lookup is an address_unresolved RunError naming the target. */
+async function resolve(host: string, remote: string): Promise<string> {
+  try {
+    return (await lookup(host)).address
+  } catch (error) {
+    throw new RunError(
+      'address_unresolved',
+      `QUIC connect to ${remote} failed: the host name did not resolve (${(error as Error).message})`,
+      { cause: error },
+    )
+  }
 }
 
 /** Closes every client connection of this thread at once and releases their sockets. */

@@ -1,5 +1,7 @@
 import quiche from '@matrixai/quic/native/quiche.js'
 import type { Config } from '@matrixai/quic/native/types.js'
+import { FieldError } from '../../errors/field-error.js'
+import { DATAGRAM_SIZE_RANGE } from '../types.js'
 
 /** The ALPN both ends must agree on; a peer speaking anything else fails the handshake. */
 export const ALPN = 'quicksand-fabric/1'
@@ -17,7 +19,7 @@ export const PATH_PACKET_SIZE = 1452
  * 20 KiB holds a whole default fabric frame (16 KiB of payload and its headers) in one
  * datagram; at 16 KiB each frame took two, and ACK latency under load was ~30 % higher.
  */
-export const LOOPBACK_PACKET_SIZE = 20_480
+export const LOOPBACK_PACKET_SIZE = DATAGRAM_SIZE_RANGE.max
 
 /** True for an address on the loopback interface (127.0.0.0/8, ::1, or 127.x mapped into IPv6). */
 export function isLoopback(address: string): boolean {
@@ -32,10 +34,9 @@ export function packetSizeFor(address: string): number {
 /** Checks a user's maxPacketSize: QUIC needs 1200 bytes, and no UDP payload exceeds LOOPBACK_PACKET_SIZE here. */
 export function checkPacketSize(value: unknown): number | undefined {
   if (value === undefined) return undefined
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1200 || value > LOOPBACK_PACKET_SIZE) {
-    throw new Error(
-      `maxPacketSize must be an integer from 1200 to ${LOOPBACK_PACKET_SIZE} bytes, got ${String(value)}`,
-    )
+  const { min, max } = DATAGRAM_SIZE_RANGE
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new FieldError('maxPacketSize', value, `an integer from ${min} to ${max} bytes`)
   }
   return value
 }

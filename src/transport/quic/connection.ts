@@ -1,4 +1,6 @@
 import type { Connection, ConnectionError, Host, RecvInfo } from '@matrixai/quic/native/types.js'
+import { formatHostPort } from '../../address.js'
+import { type ErrorKind, RunError } from '../../errors/kinds.js'
 import { fingerprintOfDer } from './certificate.js'
 import { QuicStream, type StreamCarrier } from './stream.js'
 
@@ -14,7 +16,16 @@ export interface ConnectionHost {
 }
 
 const SHUTDOWN_READ = 0
+/** RFC 9000 transport error a server sends when it will not take the connection. */
+const CONNECTION_REFUSED = 0x2
 const BLOCKED_STREAMS_BEFORE_STOP = 8
+/**
+ * A client with open streams PINGs after this long without a packet from the node. A node that
+ * crashed sends no CONNECTION_CLOSE, and a client waiting for its answer has nothing in flight,
+ * so without the PING it would only learn at the idle timeout; with it, the ICMP unreachable the
+ * PING meets ends the connection as a reset well inside any ACK timeout.
+ */
+const LIVENESS_PROBE_MS = 250
 
 /**
  * One QUIC connection over the native quiche binding: streams, timers, handshake and close.
@@ -62,7 +73,7 @@ export class QuicConnection implements StreamCarrier {
     /** Send a PING after this long without hearing from the peer (0 = never). */
     private readonly keepAliveMs: number,
   ) {
-    this.remote = peer.host.includes(':') ? `[${peer.host}]:${peer.port}` : `${peer.host}:${peer.port}`
+    this.remote = formatHostPort(peer.host, peer.port)
     this.recvInfo = { from: peer, to: host.local }
     this.nextLocalId = isServer ? 1 : 0
   }
@@ -74,7 +85,7 @@ export class QuicConnection implements StreamCarrier {
 
   /** Opens a bidirectional stream; it gets its id (and reaches the peer) with its first write. */
   openStream(): QuicStream {
-    if (this.closed) throw new Error(`QUIC connection to ${this.remote} is closed`)
+    if (this.closed) throw new RunError('connection_closed', `QUIC connection to ${this.remote} is closed`)
     const stream = new QuicStream(this, -1)
     this.unopened.add(stream)
     return stream
@@ -125,7 +136,7 @@ export class QuicConnection implements StreamCarrier {
 
   /** Abrupt close: forget the connection without a packet to the peer, as a crash would. */
   kill(error?: Error): void {
-    this.finish(error ?? new Error(`QUIC connection to ${this.remote} was killed`))
+    this.finish(error ?? new RunError('aborted', `QUIC connection to ${this.remote} was killed`))
   }
 
   // ---- StreamCarrier ----
@@ -245,7 +256,8 @@ export class QuicConnection implements StreamCarrier {
     }
     const quicheMs = native.timeout()
     let waitMs = quicheMs === null ? Number.POSITIVE_INFINITY : quicheMs
-    if (this.keepAliveMs > 0 && this.established && this.keepAliveMs < waitMs) waitMs = this.keepAliveMs
+    const pingMs = this.pingAfterMs()
+    if (pingMs > 0 && this.established && pingMs < waitMs) waitMs = pingMs
     if (this.lingerStream >= 0 && this.lingerUntil - now < waitMs) waitMs = this.lingerUntil - now
     if (waitMs === Number.POSITIVE_INFINITY) {
       this.clearTimer()
@@ -266,14 +278,21 @@ export class QuicConnection implements StreamCarrier {
     if (this.closed) return
     this.native.onTimeout()
     if (
-      this.keepAliveMs > 0 &&
+      this.pingAfterMs() > 0 &&
       this.established &&
-      performance.now() - this.lastHeardAt >= this.keepAliveMs &&
+      performance.now() - this.lastHeardAt >= this.pingAfterMs() &&
       !this.native.isDraining()
     ) {
       this.native.sendAckEliciting()
     }
     this.host.markDirty(this)
+  }
+
+  /** Silence (ms) after which a PING goes out; 0 = never. */
+  private pingAfterMs(): number {
+    const probe = !this.isServer && this.streamCount > 0 ? LIVENESS_PROBE_MS : 0
+    if (this.keepAliveMs <= 0) return probe
+    return probe > 0 ? Math.min(probe, this.keepAliveMs) : this.keepAliveMs
   }
 
   /** True once quiche has collected a stream (all data read and all sent data acknowledged). */
@@ -333,23 +352,55 @@ export class QuicConnection implements StreamCarrier {
     for (const handler of handlers) handler(this.closeError)
   }
 
-  private closeReason(): Error | undefined {
+  /**
+   * Why quiche ended the connection, with the kind TCP gives for the same failure: before the
+   * handshake a peer's refusal is connect_refused and any other close handshake_failed; after
+   * it, an abortive close by the peer (application code != 0, or a transport error) or the
+   * idle timeout is a reset, like a TCP RST or a cut path. A clean close (code 0) is no error.
+   */
+  private closeReason(): RunError | undefined {
     const native = this.native
+    const before = !this.established
     const peer = native.peerError()
-    if (peer !== null && peer.errorCode !== 0) return this.describe('closed by the peer', peer)
+    if (peer !== null && peer.errorCode !== 0) {
+      const kind: ErrorKind = before
+        ? !peer.isApp && peer.errorCode === CONNECTION_REFUSED
+          ? 'connect_refused'
+          : 'handshake_failed'
+        : 'reset'
+      return this.describe(kind, 'closed by the peer', peer)
+    }
     if (native.isTimedOut()) {
-      return new Error(`QUIC connection to ${this.remote} timed out (no packet within the idle timeout)`)
+      return before
+        ? new RunError(
+            'connect_timeout',
+            `QUIC connect to ${this.remote} timed out (no answer within the idle timeout)`,
+          )
+        : new RunError(
+            'reset',
+            `QUIC connection to ${this.remote} timed out (no packet within the idle timeout)`,
+          )
     }
     const local = native.localError()
-    if (local !== null && local.errorCode !== 0) return this.describe('closed locally', local)
+    if (local !== null && local.errorCode !== 0) {
+      // Our own transport error means quiche caught the peer breaking QUIC; an application
+      // code is a close this side asked for, which its caller already accounts for.
+      const kind: ErrorKind = before
+        ? 'handshake_failed'
+        : local.isApp
+          ? 'connection_closed'
+          : 'protocol_error'
+      return this.describe(kind, 'closed locally', local)
+    }
     return undefined
   }
 
-  private describe(what: string, error: ConnectionError): Error {
+  private describe(kind: ErrorKind, what: string, error: ConnectionError): RunError {
     const reason = Buffer.from(error.reason).toString('utf8')
-    const kind = error.isApp ? 'application' : 'transport'
-    return new Error(
-      `QUIC connection to ${this.remote} ${what} with ${kind} error ${error.errorCode}${reason ? `: ${reason}` : ''}`,
+    const layer = error.isApp ? 'application' : 'transport'
+    return new RunError(
+      kind,
+      `QUIC connection to ${this.remote} ${what} with ${layer} error ${error.errorCode}${reason ? `: ${reason}` : ''}`,
     )
   }
 }

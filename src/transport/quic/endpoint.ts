@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import dgram from 'node:dgram'
+import { isIP } from 'node:net'
 import quiche from '@matrixai/quic/native/quiche.js'
 import type { Config, Header, Host } from '@matrixai/quic/native/types.js'
+import { formatHostPort } from '../../address.js'
+import { RunError } from '../../errors/kinds.js'
 import { CID_LENGTH, LOOPBACK_PACKET_SIZE } from './config.js'
 import { type ConnectionHost, QuicConnection } from './connection.js'
 
@@ -111,16 +114,24 @@ export class QuicEndpoint implements ConnectionHost {
     socket.on('error', (error: NodeJS.ErrnoException) => {
       this.counters.sendErrors++
       // A connected client socket hears ICMP port-unreachable: nothing listens at the node's
-      // address, so handshakes in flight fail now instead of at their timeout.
+      // address any more. Handshakes in flight fail now instead of at their timeout, and
+      // established connections are gone for good (the node's state died with its socket), so
+      // they end as a TCP connection to a crashed node would: reset, not at the idle timeout.
       if (error.code === 'ECONNREFUSED' && this.connected) {
         for (const conn of [...this.connections]) {
-          if (!conn.established) {
-            conn.kill(
-              new Error(
-                `QUIC connect to ${conn.remote} refused: no QUIC node listens there (port unreachable)`,
-              ),
-            )
-          }
+          conn.kill(
+            conn.established
+              ? new RunError(
+                  'reset',
+                  `QUIC connection to ${conn.remote} was reset: the node stopped listening (port unreachable)`,
+                  { cause: error },
+                )
+              : new RunError(
+                  'connect_refused',
+                  `QUIC connect to ${conn.remote} refused: no QUIC node listens there (port unreachable)`,
+                  { cause: error },
+                ),
+          )
         }
       }
     })
@@ -128,7 +139,7 @@ export class QuicEndpoint implements ConnectionHost {
 
   /** Binds a UDP socket; rejects, with nothing left open, when the address cannot be bound. */
   static bind(options: EndpointOptions): Promise<QuicEndpoint> {
-    const type = options.host.includes(':') ? 'udp6' : 'udp4'
+    const type = isIP(options.host) === 6 ? 'udp6' : 'udp4'
     const socket = dgram.createSocket({
       type,
       recvBufferSize: SOCKET_BUFFER,
@@ -136,7 +147,10 @@ export class QuicEndpoint implements ConnectionHost {
     })
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => {
-        const failure = new Error(`QUIC cannot bind UDP ${options.host}:${options.port}: ${error.message}`)
+        const failure = new Error(
+          `QUIC cannot bind UDP ${formatHostPort(options.host, options.port)}: ${error.message}`,
+          { cause: error },
+        )
         // Settle only once the socket is really gone, so a caller sees nothing left open.
         try {
           socket.close(() => reject(failure))
@@ -235,7 +249,7 @@ export class QuicEndpoint implements ConnectionHost {
     this.accepting = false
     this.shutdownSocket()
     for (const conn of [...this.connections])
-      conn.kill(new Error(`QUIC endpoint ${this.describeLocal()} was killed`))
+      conn.kill(new RunError('aborted', `QUIC endpoint ${this.describeLocal()} was killed`))
     return this.closedPromise
   }
 
@@ -244,7 +258,7 @@ export class QuicEndpoint implements ConnectionHost {
     if (this.closed) return this.closedPromise
     this.accepting = false
     for (const conn of [...this.connections])
-      conn.kill(new Error(`QUIC endpoint ${this.describeLocal()} was closed`))
+      conn.kill(new RunError('aborted', `QUIC endpoint ${this.describeLocal()} was closed`))
     this.shutdownSocket(true)
     return this.closedPromise
   }
@@ -291,7 +305,7 @@ export class QuicEndpoint implements ConnectionHost {
   }
 
   private describeLocal(): string {
-    return `${this.local.host}:${this.local.port}`
+    return formatHostPort(this.local.host, this.local.port)
   }
 
   private route(conn: QuicConnection, cid: Uint8Array): void {
@@ -421,7 +435,10 @@ export class QuicEndpoint implements ConnectionHost {
         return
       }
       counters.handshakeTimeouts++
-      this.abandon(conn, new Error(`QUIC handshake from ${conn.remote} did not complete`))
+      this.abandon(
+        conn,
+        new RunError('connect_timeout', `QUIC handshake from ${conn.remote} did not complete`),
+      )
     }
     const expire = () => {
       timer = undefined

@@ -1,4 +1,6 @@
 import type { Config } from '@matrixai/quic/native/types.js'
+import { parseHost } from '../../address.js'
+import { FieldError } from '../../errors/field-error.js'
 import type { Listener } from '../types.js'
 import { fingerprintOfPem, generateCertificate } from './certificate.js'
 import {
@@ -49,7 +51,7 @@ function positiveInteger(
   const value = options[field]
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new Error(`${field} must be a positive integer, got ${String(value)}`)
+    throw new FieldError(field, value, 'a positive integer')
   }
   return value
 }
@@ -59,11 +61,9 @@ export async function listenQuic(
   options: QuicListenOptions,
   onConnection: (conn: QuicConnection) => void,
 ): Promise<QuicListener> {
-  if (typeof options.host !== 'string' || options.host.length === 0) {
-    throw new Error(`host must be a non-empty string, got ${String(options.host)}`)
-  }
+  const host = parseHost(options.host, 'host')
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) {
-    throw new Error(`port must be an integer from 0 to 65535, got ${String(options.port)}`)
+    throw new FieldError('port', options.port, 'an integer from 0 to 65535')
   }
   const idleTimeoutMs = positiveInteger(options, 'idleTimeoutMs', DEFAULT_TUNING.idleTimeoutMs)
   const maxPendingHandshakes = positiveInteger(options, 'maxPendingHandshakes', 1024)
@@ -72,14 +72,17 @@ export async function listenQuic(
   const fixedSize = checkPacketSize(options.maxPacketSize)
   const { key, cert } = options
   if ((key === undefined) !== (cert === undefined)) {
-    throw new Error(
+    throw new FieldError(
+      key === undefined ? 'key' : 'cert',
+      undefined,
+      'given together with the other (key and cert)',
       `key and cert must be given together, got ${key === undefined ? 'cert without key' : 'key without cert'}`,
     )
   }
   if (key !== undefined && typeof key !== 'string')
-    throw new Error(`key must be a PEM string, got ${typeof key}`)
+    throw new FieldError('key', typeof key, 'a PEM string', `key must be a PEM string, got ${typeof key}`)
   if (cert !== undefined && typeof cert !== 'string')
-    throw new Error(`cert must be a PEM string, got ${typeof cert}`)
+    throw new FieldError('cert', typeof cert, 'a PEM string', `cert must be a PEM string, got ${typeof cert}`)
   const identity =
     key !== undefined && cert !== undefined
       ? { key, cert, fingerprint: fingerprintOfPem(cert) }
@@ -96,7 +99,7 @@ export async function listenQuic(
   }
   const configFor = (address: string): Config => configs.get(fixedSize ?? packetSizeFor(address))!
   const endpoint = await QuicEndpoint.bind({
-    host: options.host,
+    host,
     port: options.port,
     keepAliveMs: Math.floor(idleTimeoutMs / 3),
     accept: {

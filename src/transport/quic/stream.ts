@@ -1,4 +1,5 @@
 import type { Connection } from '@matrixai/quic/native/types.js'
+import { RunError } from '../../errors/kinds.js'
 
 /** What a stream needs from the connection carrying it. */
 export interface StreamCarrier {
@@ -190,7 +191,10 @@ export class QuicStream {
         result = native.streamRecv(this.id, readSlab.subarray(readOffset, readOffset + READ_CHUNK))
       } catch (error) {
         this.finish(
-          new Error(`QUIC stream ${this.id} from ${this.remote} was reset: ${(error as Error).message}`),
+          new RunError(
+            'reset',
+            `QUIC stream ${this.id} from ${this.remote} was reset: ${(error as Error).message}`,
+          ),
         )
         return
       }
@@ -219,7 +223,11 @@ export class QuicStream {
   /** Fails the stream because its connection is gone. */
   abort(error?: Error): void {
     this.finish(
-      error ?? new Error(`QUIC connection to ${this.remote} closed before stream ${this.id} finished`),
+      error ??
+        new RunError(
+          'connection_closed',
+          `QUIC connection to ${this.remote} closed before stream ${this.id} finished`,
+        ),
     )
   }
 
@@ -234,7 +242,9 @@ export class QuicStream {
     try {
       written = this.carrier.streamSend(this, data, fin)
     } catch (error) {
-      this.finish(new Error(`QUIC stream ${this.id} to ${this.remote} failed: ${(error as Error).message}`))
+      this.finish(
+        new RunError('reset', `QUIC stream ${this.id} to ${this.remote} failed: ${(error as Error).message}`),
+      )
       return -1
     }
     if (written === null) return 0

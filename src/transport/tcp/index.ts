@@ -1,4 +1,6 @@
 import net from 'node:net'
+import { formatHostPort } from '../../address.js'
+import { classifyError, RunError } from '../../errors/kinds.js'
 import type { ConnectOptions, Link, Listener, ListenOptions, Transport } from '../types.js'
 import { resetSocket } from './reset.js'
 
@@ -9,12 +11,12 @@ const WRITE_HIGH_WATER_MARK = 4 * 1024 * 1024
 /** Wrap a connected net.Socket as a Link. */
 function socketLink(socket: net.Socket): Link {
   socket.setNoDelay(true)
-  const remote = `${socket.remoteAddress}:${socket.remotePort}`
+  const remote = formatHostPort(socket.remoteAddress ?? '', socket.remotePort ?? 0)
   let closeHandler: ((error?: Error) => void) | undefined
   let failure: Error | undefined
   let closed = false
   socket.on('error', (error) => {
-    failure = error
+    failure = linkFailure(remote, error)
   })
   socket.on('close', () => {
     closed = true
@@ -49,7 +51,26 @@ function socketLink(socket: net.Socket): Link {
   }
 }
 
-async function listen(options: ListenOptions, onLink: (link: Link) => void): Promise<Listener> {
+/** A socket error on an established link as a RunError naming the peer ('reset' for ECONNRESET/EPIPE). */
+function linkFailure(remote: string, error: Error): RunError {
+  const kind = classifyError(error)
+  const what = kind === 'reset' ? 'was reset' : 'failed'
+  return new RunError(kind, `TCP connection to ${remote} ${what}: ${error.message}`, { cause: error })
+}
+
+/** A failed connect as a RunError: the same kinds QUIC gives for the same failure, and host:port. */
+function connectFailure(address: string, error: Error): RunError {
+  const kind = classifyError(error)
+  const what =
+    kind === 'connect_refused'
+      ? 'refused'
+      : kind === 'address_unresolved'
+        ? 'failed: the host name did not resolve'
+        : 'failed'
+  return new RunError(kind, `TCP connect to ${address} ${what} (${error.message})`, { cause: error })
+}
+
+async function listen(options: ListenOptions<'tcp'>, onLink: (link: Link) => void): Promise<Listener> {
   const sockets = new Set<net.Socket>()
   let accepted = 0
   const server = net.createServer({ noDelay: true }, (socket) => {
@@ -89,7 +110,8 @@ async function listen(options: ListenOptions, onLink: (link: Link) => void): Pro
   }
 }
 
-async function connect(options: ConnectOptions): Promise<Link> {
+async function connect(options: ConnectOptions<'tcp'>): Promise<Link> {
+  const address = formatHostPort(options.host, options.port)
   return new Promise<Link>((resolve, reject) => {
     // writableHighWaterMark reaches the socket's stream options; @types/node omits it here.
     const socket = net.connect({
@@ -101,16 +123,13 @@ async function connect(options: ConnectOptions): Promise<Link> {
     const timer = setTimeout(() => {
       socket.destroy()
       reject(
-        Object.assign(
-          new Error(`connect to ${options.host}:${options.port} timed out after ${options.timeoutMs} ms`),
-          { code: 'ETIMEDOUT' },
-        ),
+        new RunError('connect_timeout', `TCP connect to ${address} timed out after ${options.timeoutMs} ms`),
       )
     }, options.timeoutMs)
     socket.once('error', (error) => {
       clearTimeout(timer)
       socket.destroy()
-      reject(error)
+      reject(connectFailure(address, error))
     })
     socket.once('connect', () => {
       clearTimeout(timer)
@@ -121,4 +140,4 @@ async function connect(options: ConnectOptions): Promise<Link> {
 }
 
 /** The TCP transport: one net.Socket per connection, Nagle off. */
-export const tcpTransport: Transport = { kind: 'tcp', listen, connect }
+export const tcpTransport: Transport<'tcp'> = { kind: 'tcp', listen, connect }
