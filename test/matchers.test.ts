@@ -129,6 +129,12 @@ describe.each(frameworks)('%s', (_name, expectOf) => {
       expect(message).toContain(`  ${TARGET_A}  0.224 ms\n  ${TARGET_B}  1.4 ms  over the limit`)
     })
 
+    test('prints a tiny limit with the digits it was given', () => {
+      const message = failureOf(() => expectOf(golden).toStayUnderAckP95(0.0001))
+      expect(message).toContain('Expected ack p95: <= 0.0001 ms')
+      expect(message).toContain('Received ack p95:    0.231 ms')
+    })
+
     test('.not fails when under the limit', () => {
       const message = failureOf(() => expectOf(golden).not.toStayUnderAckP95(0.5))
       expect(message).toContain('.not.toStayUnderAckP95(ms)')
@@ -189,42 +195,60 @@ describe.each(frameworks)('%s', (_name, expectOf) => {
   })
 
   describe('anything that is not a LoadReport', () => {
-    const notReports: Array<[label: string, value: unknown, problem: string]> = [
-      ['undefined', undefined, 'got undefined'],
-      ['a number', 42, 'got number'],
-      ['an empty object', {}, 'field schemaVersion must be a string'],
+    const notReports: Array<[label: string, value: unknown, problem: string, shown: string]> = [
+      ['undefined', undefined, 'got undefined', 'undefined'],
+      ['null', null, 'got null', 'null'],
+      ['a number', 42, 'got 42', '42'],
+      ['an array', [golden], 'got an array of 1', '[{"schemaVersion"'],
+      ['an empty object', {}, 'field schemaVersion must be a string, got undefined', '{}'],
       [
         'a report missing channelLeaks',
         (() => {
           const { channelLeaks: _dropped, ...rest } = golden
           return rest
         })(),
-        'field channelLeaks must be a number',
+        'field channelLeaks must be a number, got undefined',
+        '{"schemaVersion"',
+      ],
+      [
+        'a report whose verdict is wrong',
+        { ...golden, verdict: 'ok' },
+        "field verdict must be 'pass' or 'fail', got 'ok'",
+        '{"schemaVersion"',
       ],
     ]
 
-    test.each(notReports)('%s fails every matcher, also under .not', (_label, value, problem) => {
-      const checks: Array<(e: QuicksandMatchers<void>) => void> = [
-        (e) => e.toPassVerdict(),
-        (e) => e.toHaveNoChannelLeaks(),
-        (e) => e.toStayUnderAckP95(10),
-        (e) => e.toStayUnderSetupP95(10),
-        (e) => e.toHaveVerdictReason('channel_leaks'),
-      ]
-      for (const check of checks) {
-        for (const e of [expectOf(value), expectOf(value).not]) {
-          const message = failureOf(() => check(e))
-          expect(message).toContain('expected a quicksand LoadReport, received ')
-          expect(message).toContain(`(${problem})`)
+    test.each(notReports)(
+      '%s fails every matcher, also under .not, saying why first',
+      (_label, value, problem, shown) => {
+        const checks: Array<(e: QuicksandMatchers<void>) => void> = [
+          (e) => e.toPassVerdict(),
+          (e) => e.toHaveNoChannelLeaks(),
+          (e) => e.toStayUnderAckP95(10),
+          (e) => e.toStayUnderSetupP95(10),
+          (e) => e.toHaveVerdictReason('channel_leaks'),
+        ]
+        for (const check of checks) {
+          for (const e of [expectOf(value), expectOf(value).not]) {
+            const lines = failureOf(() => check(e)).split('\n')
+            // The hint, then the one line that says what is wrong, then expected and received.
+            expect(lines[2]).toBe(`received is not a quicksand LoadReport: ${problem}`)
+            expect(lines[4]).toBe(
+              'Expected: a LoadReport (what `await fabric.load(...)` or `await runLoad(...)` returns)',
+            )
+            expect(lines[5]).toContain(`Received: ${shown}`)
+            expect(lines).toHaveLength(6)
+            expect(lines[5]!.length).toBeLessThanOrEqual(200)
+          }
         }
-      }
-    })
+      },
+    )
 
     test('an un-awaited run says to await it', () => {
       const pending = Promise.resolve(golden)
-      expect(failureOf(() => expectOf(pending).toPassVerdict())).toContain(
-        '(it is a promise: await the load run before asserting on its report)',
-      )
+      const message = failureOf(() => expectOf(pending).toPassVerdict())
+      expect(message).toContain('\n\nreceived a promise: await the load run before asserting on its report\n')
+      expect(message).toContain('Received: a Promise')
     })
   })
 })

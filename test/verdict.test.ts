@@ -7,6 +7,7 @@ import {
   verdict,
   verdictRules,
 } from '../src/load/verdict/index.js'
+import { formatThreshold } from '../src/load/verdict/metric-format.js'
 import { golden, TARGET_A, TARGET_B } from './helpers/golden-report.js'
 
 /** A fresh copy of the golden passing report, changed by `mutate`. */
@@ -385,6 +386,28 @@ describe('order', () => {
     const reversed = [...verdictRules].reverse()
     expect(verdict(report, reversed).verdictReasons).toEqual(['channel_leaks=1', 'failed_streams=1'])
   })
+})
+
+test('tiny and converted thresholds print with the digits they were given', () => {
+  const tiny = reportWith((r) => {
+    r.ackP95Ms = 1.025
+    r.config.maxAckP95Ms = 0.0001
+  })
+  expect(verdict(tiny).verdictReasons).toEqual(['ack_p95_ms=1.025 > 0.0001'])
+  const near = reportWith((r) => {
+    r.ackP95Ms = 0.00012
+    r.config.maxAckP95Ms = 0.0001
+  })
+  expect(verdict(near).verdictReasons).toEqual(['ack_p95_ms=0.00012 > 0.0001'])
+  const slow = reportWith((r) => {
+    r.throughputBps = 1_000_000
+    r.config.minThroughputMbps = 1.1
+  })
+  expect(verdict(slow).verdictReasons).toContain('throughput_bps=1000000 < 1100000')
+  expect(formatThreshold(1e-7)).toBe('0.0000001')
+  expect(formatThreshold(0.2305)).toBe('0.2305')
+  expect(formatThreshold(51_600_000)).toBe('51600000')
+  expect(formatThreshold(Number.POSITIVE_INFINITY)).toBe('Infinity')
 })
 
 test('formatComparison adds decimals only when 3 would print both figures equal', () => {

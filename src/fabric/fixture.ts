@@ -1,16 +1,17 @@
+import { describeValue } from '../errors/field-error.js'
 import { RunError } from '../errors/kinds.js'
 import type { LoadConfig } from '../load/config.js'
 import { runLoad } from '../load/run.js'
 import type { LoadReport } from '../load/types.js'
 import { defaultEventBus, type EventBus } from '../run/events.js'
-import { type FabricNode, type NodeOptions, startNode } from './node.js'
+import { type FabricNode, type NodeOptions, type NodeTuple, startNode } from './node.js'
 
 /** The `fabric` fixture: start nodes and run loads; everything started is stopped by closeAll(). */
 export interface FabricFixture {
   /** Start one fabric node (QUIC on 127.0.0.1 unless told otherwise). */
   node(options?: NodeOptions): Promise<FabricNode>
   /** Start n fabric nodes with the same options. */
-  nodes(count: number, options?: NodeOptions): Promise<FabricNode[]>
+  nodes<N extends number>(count: N, options?: NodeOptions): Promise<NodeTuple<N>>
   /** Run a load (see runLoad). */
   load(config: LoadConfig): Promise<LoadReport>
   /** Stop every node this fixture started. */
@@ -32,7 +33,14 @@ export function createFabricFixture(options: FabricFixtureOptions = {}): FabricF
   // Loads still running at teardown (a test that timed out) are aborted, not left to run on.
   let loads = new AbortController()
   const node = async (options?: NodeOptions) => {
-    const created = await startNode(options)
+    // Nodes publish on the fixture's bus unless told otherwise; anything else startNode checks.
+    const withBus =
+      options === undefined
+        ? { events }
+        : typeof options === 'object' && options !== null
+          ? { events, ...options }
+          : options
+    const created = await startNode(withBus)
     started.add(created)
     return created
   }
@@ -40,11 +48,12 @@ export function createFabricFixture(options: FabricFixtureOptions = {}): FabricF
     node,
     async nodes(count, options) {
       if (!Number.isInteger(count) || count < 1 || count > 64) {
-        throw new TypeError(`fabric.nodes count must be an integer from 1 to 64, got ${count}`)
+        throw new TypeError(`fabric.nodes count must be an integer from 1 to 64, got ${describeValue(count)}`)
       }
       const created: FabricNode[] = []
       for (let i = 0; i < count; i++) created.push(await node(options))
-      return created
+      // One node per count, so the array has the tuple's length.
+      return created as NodeTuple<typeof count>
     },
     async load(config) {
       const report = await runLoad(config, { signal: loads.signal, events })

@@ -1,6 +1,9 @@
 import { formatUrl } from '../address.js'
+import { describeValue, FieldError, rejectUnknownKeys } from '../errors/field-error.js'
 import { DEFAULT_MAX_PAYLOAD, HARD_MAX_PAYLOAD } from '../protocol/frames.js'
+import { defaultEventBus, type EventBus } from '../run/events.js'
 import { transportFor } from '../transport/index.js'
+import { fingerprintOfPem, generateCertificate } from '../transport/quic/certificate.js'
 import type { Link, Listener, TransportKind } from '../transport/types.js'
 import { type NodeCounters, NodeSession } from './node-session.js'
 
@@ -19,6 +22,14 @@ export interface NodeOptions {
   /** QUIC only: PEM private key and certificate to use instead of a generated self-signed one. */
   key?: string
   cert?: string
+  /**
+   * QUIC only: largest UDP datagram the node sends (bytes, 1200-20480). Default: 20480 to
+   * loopback peers, 1452 to others. Set 1452 (or 1200) when a UDP proxy impairs the path, so
+   * each lost datagram is one real packet.
+   */
+  maxDatagramSize?: number
+  /** Where the node publishes node.start, node.stop, node.kill and node.restart; default defaultEventBus. */
+  events?: EventBus
 }
 
 /** Counters of a fabric node, as plain numbers. */
@@ -32,8 +43,10 @@ export interface FabricNode {
   readonly host: string
   readonly port: number
   readonly transport: TransportKind
-  /** SHA-256 fingerprint of a QUIC node's certificate (hex); undefined for TCP. */
+  /** SHA-256 fingerprint of the certificate a QUIC node presents (hex), kept across restarts; undefined for TCP. */
   readonly fingerprint: string | undefined
+  /** Largest DATA payload the node accepts (bytes); a load's payloadSize must not exceed it. */
+  readonly maxPayload: number
   /** True between start (or restart) and stop or kill. */
   readonly running: boolean
   stats(): NodeStats
@@ -41,18 +54,76 @@ export interface FabricNode {
   stop(): Promise<void>
   /** Abrupt stop, as a crash: every connection dropped with no goodbye. */
   kill(): Promise<void>
-  /** Listen again on the same port after stop or kill. */
+  /** Listen again on the same port, with the same certificate, after stop or kill. */
   restart(): Promise<void>
+}
+
+/**
+ * `count` nodes as a tuple when `count` is a literal (`NodeTuple<3>` is `[FabricNode, FabricNode,
+ * FabricNode]`), so `nodes[2]` is a FabricNode even under noUncheckedIndexedAccess; an array otherwise.
+ */
+export type NodeTuple<N extends number> = N extends number
+  ? number extends N
+    ? FabricNode[]
+    : BuildNodeTuple<N, []>
+  : never
+
+// Counts up to the fixture's limit of 64 nodes; a literal it never reaches (0, 2.5, 65) is an array.
+type BuildNodeTuple<N extends number, Built extends FabricNode[]> = Built['length'] extends N
+  ? Built
+  : Built['length'] extends 64
+    ? FabricNode[]
+    : BuildNodeTuple<N, [...Built, FabricNode]>
+
+/** A bad node option: names the field, the value and the rule it broke. */
+export class NodeOptionsError extends FieldError {
+  constructor(field: string, value: unknown, rule: string, message?: string) {
+    super(field, value, rule, message)
+    this.name = 'NodeOptionsError'
+  }
 }
 
 const TRANSPORTS: readonly TransportKind[] = ['tcp', 'quic']
 
-function fail(field: string, value: unknown, rule: string): never {
-  throw new TypeError(`${field} must be ${rule}, got ${JSON.stringify(value)}`)
+const NODE_OPTION_KEYS: ReadonlySet<keyof NodeOptions> = new Set([
+  'transport',
+  'host',
+  'port',
+  'maxPayload',
+  'verifyContent',
+  'key',
+  'cert',
+  'maxDatagramSize',
+  'events',
+])
+
+const QUIC_ONLY_KEYS = ['key', 'cert', 'maxDatagramSize'] as const
+
+/** Smallest datagram QUIC allows (RFC 9000, section 14) and the largest quicksand sends. */
+const MIN_DATAGRAM = 1200
+const MAX_DATAGRAM = 20_480
+
+function fail(field: string, value: unknown, rule: string, message?: string): never {
+  throw new NodeOptionsError(field, value, rule, message)
 }
 
-function validate(options: NodeOptions): Required<Omit<NodeOptions, 'key' | 'cert'>> & NodeOptions {
-  if (options === null || typeof options !== 'object') fail('startNode options', options, 'an object')
+interface NodeSettings {
+  transport: TransportKind
+  host: string
+  port: number
+  maxPayload: number
+  verifyContent: boolean
+  key: string | undefined
+  cert: string | undefined
+  maxDatagramSize: number | undefined
+  events: EventBus
+}
+
+function validate(options: NodeOptions): NodeSettings {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    fail('startNode options', options, 'an object')
+  }
+  rejectUnknownKeys(options, NODE_OPTION_KEYS, 'node options', NodeOptionsError)
   const transport = options.transport ?? 'quic'
   if (!TRANSPORTS.includes(transport)) fail('transport', transport, "'quic' or 'tcp'")
   const host = options.host ?? '127.0.0.1'
@@ -65,20 +136,77 @@ function validate(options: NodeOptions): Required<Omit<NodeOptions, 'key' | 'cer
   }
   const verifyContent = options.verifyContent ?? true
   if (typeof verifyContent !== 'boolean') fail('verifyContent', verifyContent, 'a boolean')
-  if ((options.key === undefined) !== (options.cert === undefined)) {
+  if (transport === 'tcp') {
+    for (const field of QUIC_ONLY_KEYS) {
+      if (options[field] === undefined) continue
+      // The value is not printed: a key is secret, and a certificate is a page of base64.
+      fail(
+        field,
+        options[field],
+        "left out for transport 'tcp'",
+        `${field} is a QUIC-only option; a node with transport 'tcp' does not take it`,
+      )
+    }
+  }
+  const { key, cert } = options
+  if ((key === undefined) !== (cert === undefined)) {
+    const given = key === undefined ? 'cert' : 'key'
+    const missing = key === undefined ? 'key' : 'cert'
     fail(
-      options.key === undefined ? 'key' : 'cert',
+      missing,
       undefined,
-      'given together with the other (key and cert)',
+      `given with ${given}`,
+      `${missing} must be given with ${given} (both or neither)`,
     )
   }
-  return { ...options, transport, host, port, maxPayload, verifyContent }
+  for (const [field, value] of [
+    ['key', key],
+    ['cert', cert],
+  ] as const) {
+    if (value !== undefined && (typeof value !== 'string' || !value.includes('-----BEGIN '))) {
+      fail(field, value, 'a PEM string', `${field} must be a PEM string, got ${describeShort(value)}`)
+    }
+  }
+  const maxDatagramSize = options.maxDatagramSize
+  if (
+    maxDatagramSize !== undefined &&
+    (!Number.isInteger(maxDatagramSize) || maxDatagramSize < MIN_DATAGRAM || maxDatagramSize > MAX_DATAGRAM)
+  ) {
+    fail('maxDatagramSize', maxDatagramSize, `an integer from ${MIN_DATAGRAM} to ${MAX_DATAGRAM} bytes`)
+  }
+  const events = options.events ?? defaultEventBus
+  if (events === null || typeof events !== 'object' || typeof events.emit !== 'function') {
+    fail('events', events, 'an EventBus')
+  }
+  return { transport, host, port, maxPayload, verifyContent, key, cert, maxDatagramSize, events }
+}
+
+/** A value for an error message without dumping key material: its type, or a short prefix of a string. */
+function describeShort(value: unknown): string {
+  if (typeof value !== 'string') return describeValue(value)
+  return value.length > 20 ? `'${value.slice(0, 20)}...' (${value.length} characters)` : describeValue(value)
+}
+
+function certificateFingerprint(cert: string): string {
+  try {
+    return fingerprintOfPem(cert)
+  } catch (error) {
+    throw new NodeOptionsError('cert', cert, 'a PEM certificate', (error as Error).message)
+  }
 }
 
 /** Start a fabric node that accepts load clients and acknowledges every frame. */
 export async function startNode(options: NodeOptions = {}): Promise<FabricNode> {
   const settings = validate(options)
   const transport = await transportFor(settings.transport)
+  // A QUIC node's identity is made once: a restart presents the same certificate, as a real
+  // server does, so clients that pinned its fingerprint still reach it.
+  const identity =
+    settings.transport !== 'quic'
+      ? undefined
+      : settings.key !== undefined && settings.cert !== undefined
+        ? { key: settings.key, cert: settings.cert, fingerprint: certificateFingerprint(settings.cert) }
+        : generateCertificate()
   const counters: NodeCounters = {
     connections: 0,
     channelsOpened: 0,
@@ -101,11 +229,22 @@ export async function startNode(options: NodeOptions = {}): Promise<FabricNode> 
   }
   const bind = (port: number) =>
     transport.listen(
-      { host: settings.host, port, ...(settings.key ? { key: settings.key, cert: settings.cert } : {}) },
+      {
+        host: settings.host,
+        port,
+        ...(identity ? { key: identity.key, cert: identity.cert } : {}),
+        ...(settings.maxDatagramSize !== undefined ? { maxPacketSize: settings.maxDatagramSize } : {}),
+      },
       accept,
     )
   let listener: Listener | undefined = await bind(settings.port)
   const port = listener.port
+  const url = formatUrl(settings.transport, settings.host, port)
+  const source = `node ${url}`
+  const events = settings.events
+  // What the listener presents, read from it rather than assumed.
+  const presented = (bound: Listener) => (bound as Listener & { fingerprint?: string }).fingerprint
+  let fingerprint = presented(listener)
   let lastTransportStats: Record<string, number> = listener.stats()
   let pending: Promise<void> = Promise.resolve()
   // stop, kill and restart run one at a time, in the order they were called.
@@ -118,6 +257,8 @@ export async function startNode(options: NodeOptions = {}): Promise<FabricNode> 
     if (!current) return
     listener = undefined
     lastTransportStats = current.stats()
+    // Stamped when the node goes down, not when the close finishes, so a run's timeline shows the cause first.
+    events.emit({ source, type: abrupt ? 'node.kill' : 'node.stop' })
     if (abrupt) {
       for (const session of sessions) session.destroy()
       await current.kill()
@@ -126,13 +267,21 @@ export async function startNode(options: NodeOptions = {}): Promise<FabricNode> 
     }
     sessions.clear()
   }
-  const fingerprint = (listener as Listener & { fingerprint?: string }).fingerprint
+  events.emit({
+    source,
+    type: 'node.start',
+    transport: settings.transport,
+    ...(fingerprint ? { fingerprint } : {}),
+  })
   return {
-    url: formatUrl(settings.transport, settings.host, port),
+    url,
     host: settings.host,
     port,
     transport: settings.transport,
-    fingerprint,
+    get fingerprint() {
+      return fingerprint
+    },
+    maxPayload: settings.maxPayload,
     get running() {
       return listener !== undefined
     },
@@ -143,6 +292,8 @@ export async function startNode(options: NodeOptions = {}): Promise<FabricNode> 
       serial(async () => {
         await shut(false)
         listener = await bind(port)
+        fingerprint = presented(listener)
+        events.emit({ source, type: 'node.restart' })
       }),
   }
 }

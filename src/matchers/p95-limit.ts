@@ -1,4 +1,4 @@
-import { formatMetric } from '../load/verdict/metric-format.js'
+import { formatComparison, formatMetric } from '../load/verdict/metric-format.js'
 import type { MatcherContext, MatcherResult } from './context.js'
 import { matcherHeader } from './report-guard.js'
 
@@ -12,15 +12,12 @@ export interface P95Limit {
   perTargetMs: Record<string, number>
 }
 
-// Rounded like the verdict's reason strings, so both show the same figure.
-function toFigure(ms: number): number {
-  return Number(formatMetric(ms))
-}
-
 /** Shared result for the "stays under a p95" matchers: at or below the limit passes, like the verdict. */
 export function p95LimitResult(context: MatcherContext, check: P95Limit): MatcherResult {
   const { utils } = context
   const pass = check.receivedMs <= check.limitMs
+  // Shown like the verdict's reason strings: the limit as given, the figure rounded to its side of it.
+  const [received, limit] = formatComparison(check.receivedMs, check.limitMs).map(Number)
   const targets = Object.entries(check.perTargetMs)
   const width = Math.max(0, ...targets.map(([url]) => url.length))
   const perTarget =
@@ -36,8 +33,8 @@ export function p95LimitResult(context: MatcherContext, check: P95Limit): Matche
     pass,
     message: () =>
       `${matcherHeader(context, check.matcherName, 'ms')}\n\n` +
-      `Expected ${check.label}: ${pass ? '> ' : '<='} ${utils.printExpected(toFigure(check.limitMs))} ms\n` +
-      `Received ${check.label}:    ${utils.printReceived(toFigure(check.receivedMs))} ms\n\n` +
+      `Expected ${check.label}: ${pass ? '> ' : '<='} ${utils.printExpected(limit)} ms\n` +
+      `Received ${check.label}:    ${utils.printReceived(received)} ms\n\n` +
       `${check.label} per target:\n${perTarget}`,
   }
 }

@@ -1,3 +1,4 @@
+import { describeValue } from '../errors/field-error.js'
 import type { LoadReport } from '../load/types.js'
 import type { MatcherContext, MatcherResult } from './context.js'
 
@@ -48,19 +49,27 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** Why `value` is not a LoadReport (the first field at fault), or undefined when it is one. */
+/** A value in a few words: what it is rather than all of it. */
+function kindOf(value: unknown): string {
+  if (Array.isArray(value)) return `an array of ${value.length}`
+  if (isRecord(value)) return `an object with ${Object.keys(value).length} field(s)`
+  return describeValue(value)
+}
+
+/** Why `value` is not a LoadReport (the first field at fault, and what it holds), or undefined when it is one. */
 export function loadReportProblem(value: unknown): string | undefined {
-  if (!isRecord(value)) return undefined === value ? 'got undefined' : `got ${typeof value}`
-  if (typeof value.schemaVersion !== 'string') return 'field schemaVersion must be a string'
-  if (value.verdict !== 'pass' && value.verdict !== 'fail') return `field verdict must be 'pass' or 'fail'`
+  if (!isRecord(value)) return `got ${kindOf(value)}`
+  const wrong = (field: string, rule: string) => `field ${field} must be ${rule}, got ${kindOf(value[field])}`
+  if (typeof value.schemaVersion !== 'string') return wrong('schemaVersion', 'a string')
+  if (value.verdict !== 'pass' && value.verdict !== 'fail') return wrong('verdict', `'pass' or 'fail'`)
   if (!Array.isArray(value.verdictReasons) || !value.verdictReasons.every((r) => typeof r === 'string')) {
-    return 'field verdictReasons must be an array of strings'
+    return wrong('verdictReasons', 'an array of strings')
   }
   for (const field of NUMERIC_FIELDS) {
-    if (typeof value[field] !== 'number') return `field ${field} must be a number`
+    if (typeof value[field] !== 'number') return wrong(field, 'a number')
   }
   for (const field of OBJECT_FIELDS) {
-    if (!isRecord(value[field])) return `field ${field} must be an object`
+    if (!isRecord(value[field])) return wrong(field, 'an object')
   }
   return undefined
 }
@@ -78,9 +87,20 @@ export function matcherHeader(context: MatcherContext, matcherName: string, expe
   })
 }
 
+// The received value is previewed on one line: a report missing one field would otherwise print
+// its whole ~200-line body before anyone sees which field it was.
+const PREVIEW_CHARS = 160
+
+function preview(context: MatcherContext, received: unknown): string {
+  if (!isRecord(received) && !Array.isArray(received)) return context.utils.printReceived(received)
+  const json = describeValue(received)
+  return json.length > PREVIEW_CHARS ? `${json.slice(0, PREVIEW_CHARS - 3)}...` : json
+}
+
 /**
  * Result for a received value that is not a LoadReport: it fails in both directions,
- * because `.not` on garbage would otherwise pass silently.
+ * because `.not` on garbage would otherwise pass silently. The first line after the hint says
+ * what is wrong; the received value follows, cut to one line.
  */
 export function notALoadReport(
   context: MatcherContext,
@@ -89,15 +109,17 @@ export function notALoadReport(
   expected = '',
 ): MatcherResult {
   // An un-awaited run is the common mistake; say so instead of listing a missing field.
-  const detail =
-    isRecord(received) && typeof received.then === 'function'
-      ? 'it is a promise: await the load run before asserting on its report'
-      : (loadReportProblem(received) ?? 'not a report')
+  const promise = isRecord(received) && typeof received.then === 'function'
+  const problem = promise
+    ? 'received a promise: await the load run before asserting on its report'
+    : `received is not a quicksand LoadReport: ${loadReportProblem(received) ?? 'not a report'}`
   return {
     pass: context.isNot === true,
     message: () =>
       `${matcherHeader(context, matcherName, expected)}\n\n` +
-      `expected a quicksand LoadReport, received ${context.utils.printReceived(received)}\n(${detail})`,
+      `${problem}\n\n` +
+      'Expected: a LoadReport (what `await fabric.load(...)` or `await runLoad(...)` returns)\n' +
+      `Received: ${promise ? 'a Promise' : preview(context, received)}`,
   }
 }
 

@@ -11,5 +11,10 @@ declare module 'vitest' {
   interface AsymmetricMatchersContaining extends QuicksandMatchers<unknown> {}
 }
 
+// The empty import above is dropped from the emitted .d.ts, and without an import of vitest
+// there the augmentation is lost when this file is reached by itself (a `/// <reference types=
+// "quicksand/vitest-types" />` in a test). A type re-export keeps the import.
+/** Vitest's Assertion, with quicksand's matchers merged in. */
+export type { Assertion as VitestAssertion } from 'vitest'
 /** Re-exported so that importing this module keeps the augmentation in emitted declarations. */
 export type { QuicksandMatchers }

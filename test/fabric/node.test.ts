@@ -1,9 +1,12 @@
 import net from 'node:net'
 import { crc32 } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type FabricNode, startNode } from '../../src/fabric/node.js'
+import { FieldError } from '../../src/errors/field-error.js'
+import { type FabricNode, type NodeOptions, NodeOptionsError, startNode } from '../../src/fabric/node.js'
 import { ErrorCode, FrameType } from '../../src/protocol/frames.js'
 import { foldChecksum, streamPayload } from '../../src/protocol/payload.js'
+import type { EventBus } from '../../src/run/events.js'
+import { generateCertificate } from '../../src/transport/quic/certificate.js'
 import { RawClient } from '../helpers/raw-client.js'
 
 const started: FabricNode[] = []
@@ -150,7 +153,10 @@ describe('fabric node over TCP', () => {
 
   it('rejects bad options with the field, the value and the rule', async () => {
     await expect(startNode({ transport: 'udp' as 'tcp' })).rejects.toThrow(
-      `transport must be 'quic' or 'tcp', got "udp"`,
+      `transport must be 'quic' or 'tcp', got 'udp'`,
+    )
+    await expect(startNode({ transport: 'tcp', port: '3' as unknown as number })).rejects.toThrow(
+      "port must be an integer from 0 to 65535, got '3'",
     )
     await expect(startNode({ transport: 'tcp', port: 70000 })).rejects.toThrow(
       'port must be an integer from 0 to 65535, got 70000',
@@ -158,6 +164,55 @@ describe('fabric node over TCP', () => {
     await expect(startNode({ transport: 'tcp', maxPayload: 0 })).rejects.toThrow(
       /maxPayload must be an integer/,
     )
+  })
+
+  it('rejects an unknown option with the closest known name, before binding anything', async () => {
+    const before = process.getActiveResourcesInfo().length
+    const typo = { transprot: 'tcp' } as unknown as NodeOptions
+    const error = await startNode(typo).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(NodeOptionsError)
+    expect(error).toBeInstanceOf(FieldError)
+    expect((error as Error).message).toBe(
+      "unknown field 'transprot' in node options; did you mean 'transport'?",
+    )
+    expect(error).toMatchObject({ field: 'transprot', value: 'tcp' })
+    await expect(startNode({ maxDatagram: 1452 } as unknown as NodeOptions)).rejects.toThrow(
+      "unknown field 'maxDatagram' in node options; did you mean 'maxDatagramSize'?",
+    )
+    expect(process.getActiveResourcesInfo().length).toBeLessThanOrEqual(before)
+  })
+
+  it('refuses QUIC-only options on a TCP node, without printing the key', async () => {
+    const { key, cert } = generateCertificate()
+    const error = await startNode({ transport: 'tcp', key, cert }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(NodeOptionsError)
+    expect((error as Error).message).toBe(
+      "key is a QUIC-only option; a node with transport 'tcp' does not take it",
+    )
+    expect((error as Error).message).not.toContain('PRIVATE KEY')
+    await expect(startNode({ transport: 'tcp', maxDatagramSize: 1452 })).rejects.toThrow(
+      "maxDatagramSize is a QUIC-only option; a node with transport 'tcp' does not take it",
+    )
+  })
+
+  it('checks key and cert, maxDatagramSize and events of a QUIC node', async () => {
+    const { key } = generateCertificate()
+    await expect(startNode({ key })).rejects.toThrow('cert must be given with key (both or neither)')
+    await expect(startNode({ key, cert: 'not a certificate' })).rejects.toThrow(
+      "cert must be a PEM string, got 'not a certificate'",
+    )
+    for (const size of [1199, 20_481, 1452.5, '1452']) {
+      await expect(startNode({ maxDatagramSize: size as number })).rejects.toThrow(
+        `maxDatagramSize must be an integer from 1200 to 20480 bytes, got ${typeof size === 'string' ? `'${size}'` : size}`,
+      )
+    }
+    await expect(startNode({ events: {} as EventBus })).rejects.toThrow('events must be an EventBus, got {}')
   })
 
   it('refuses a port in use with the bind error', async () => {

@@ -5,14 +5,15 @@ test("a proxy's impairment changes during a load are events of that load's repor
   proxy,
   quicksand,
 }) => {
-  const node = await fabric.node({ transport: 'tcp' })
+  const [node] = await fabric.nodes(1, { transport: 'tcp' })
   const path = await proxy.tcp({ target: node })
+  // A soak of 600 ms, so both changes fall inside the run whatever the machine's speed.
   const load = fabric.load({
     targets: [path],
-    streams: 40,
+    soak: true,
+    duration: '600ms',
     concurrency: 2,
-    bytesPerStream: 32 * 1024,
-    payloadSize: 4096,
+    bytesPerStream: 8192,
   })
   setTimeout(() => path.set([{ kind: 'latency', ms: 5 }]), 100)
   setTimeout(() => path.clear(), 250)
@@ -25,9 +26,36 @@ test("a proxy's impairment changes during a load are events of that load's repor
   expect(set.at).toBeGreaterThan(50)
   expect(set.at).toBeLessThan(report.events.find((e) => e.type === 'impairment.clear')!.at)
   // The test's own bus saw them too, and nothing from other tests.
-  expect(quicksand.events.between().map((e) => e.type)).toEqual(['impairment.set', 'impairment.clear'])
+  expect(quicksand.events.between().map((e) => e.type)).toEqual([
+    'node.start',
+    'impairment.set',
+    'impairment.clear',
+  ])
+  expect(Date.parse(report.finishedAt) - Date.parse(report.startedAt)).toBeGreaterThanOrEqual(600)
 })
 
 test('fixtures of one test do not share a bus with the next', ({ quicksand }) => {
   expect(quicksand.events.between()).toEqual([])
+})
+
+test('a node killed mid-run is an event of the report, before the failovers it caused', async ({
+  fabric,
+}) => {
+  const [a, b] = await fabric.nodes(2, { transport: 'tcp' })
+  const report = await fabric.load({
+    targets: [a, b],
+    streams: 60,
+    concurrency: 4,
+    bytesPerStream: 128 * 1024,
+    payloadSize: 4096,
+    failTarget: 1,
+    failAfter: '50ms',
+  })
+  expect(report.successfulStreams).toBe(60)
+  const kill = report.events.find((e) => e.type === 'node.kill')
+  expect(kill).toMatchObject({ source: `node ${b.url}` })
+  const failovers = report.events.filter((e) => e.type === 'failover')
+  expect(failovers.length).toBe(report.failoverEvents)
+  expect(failovers.length).toBeGreaterThan(0)
+  expect(failovers.every((e) => e.at >= kill!.at)).toBe(true)
 })

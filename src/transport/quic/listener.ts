@@ -28,7 +28,10 @@ export interface QuicListenOptions {
   maxPendingHandshakes?: number
   /** A handshake not done by then is dropped (ms, default 10 000). */
   handshakeTimeoutMs?: number
-  /** Largest datagram to send (bytes, 1200-20480); default 20480 to loopback peers, 1452 to others. */
+  /**
+   * Largest datagram to send (bytes, 1200-20480); default 20480 to loopback peers, 1452 to others.
+   * When set, it is also advertised as the largest datagram the listener takes, so clients keep to it.
+   */
   maxPacketSize?: number
   /** How long close() waits for peers to finish their streams (ms, default 1000). */
   closeGraceMs?: number
@@ -92,10 +95,15 @@ export async function listenQuic(
   const sizes = fixedSize !== undefined ? [fixedSize] : [PATH_PACKET_SIZE, LOOPBACK_PACKET_SIZE]
   const configs = new Map<number, Config>()
   for (const maxPacketSize of sizes) {
-    configs.set(
-      maxPacketSize,
-      buildConfig({ ...DEFAULT_TUNING, idleTimeoutMs, maxPacketSize }, identity.key, identity.cert),
+    const config = buildConfig(
+      { ...DEFAULT_TUNING, idleTimeoutMs, maxPacketSize },
+      identity.key,
+      identity.cert,
     )
+    // A size the user set stands for the path's MTU, which limits both directions: advertising
+    // it as max_udp_payload_size makes clients keep their datagrams to it as well.
+    if (fixedSize !== undefined) config.setMaxRecvUdpPayloadSize(fixedSize)
+    configs.set(maxPacketSize, config)
   }
   const configFor = (address: string): Config => configs.get(fixedSize ?? packetSizeFor(address))!
   const endpoint = await QuicEndpoint.bind({

@@ -1,3 +1,6 @@
+/// <reference types="quicksand/vitest-types" />
+// The line above types the matchers on Vitest's own expect, so this file type-checks in a
+// tsconfig that includes only the tests (not vitest.config.ts, where the plugin is).
 import { runLoad, startNode } from 'quicksand'
 import { expect, test } from 'vitest'
 
