@@ -41,6 +41,6 @@ describe('toPassVerdict prints one sample message per error kind', () => {
   test('a report must carry errors and errorMessages as objects', () => {
     expect(isLoadReport(golden)).toBe(true)
     const { errorMessages: _m, ...without } = structuredClone(golden)
-    expect(loadReportProblem(without)).toBe('field errorMessages must be an object')
+    expect(loadReportProblem(without)).toBe('field errorMessages must be an object, got undefined')
   })
 })
