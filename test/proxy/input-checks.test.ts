@@ -132,6 +132,16 @@ describe('durations longer than a timer can wait are refused', () => {
     expect(error.message).toContain(limit)
   })
 
+  test('the gap between slicer pieces (µs) has the same limit', async () => {
+    const proxy = await tcpProxy()
+    expect(thrown(() => proxy.add({ kind: 'slicer', averageSize: 10, delayUs: 3e12 })).message).toBe(
+      `slicer.delayUs must be at most ${MAX_TIMER_MS * 1000} µs (${MAX_TIMER_MS} ms, the longest timer), got 3000000000000`,
+    )
+    expect(
+      proxy.add({ kind: 'slicer', averageSize: 10, delayUs: MAX_TIMER_MS * 1000 }).impairment,
+    ).toMatchObject({ delayUs: MAX_TIMER_MS * 1000 })
+  })
+
   test('schedules and proxy options too, and no timer overflow warning is printed', async () => {
     const warn = vi.spyOn(process, 'emitWarning')
     try {
