@@ -187,8 +187,15 @@ class RunningProxy implements ImpairmentProxy {
       throw new ImpairmentError('flap.cycles', cycles, `at most ${MAX_SCHEDULE_STEPS}`)
     const name = `flap_${++this.flaps}`
     const outage: Impairment = { kind: 'outage', name, mode: options.mode, cutExisting: options.cutExisting }
-    // Validate the outage now, so a bad mode fails here rather than at the first cycle.
-    new ImpairmentSet(this.protocol, { added() {}, removed() {}, replaced() {} }).add(outage)
+    // Validate the outage now, so a bad mode fails here rather than at the first cycle; its errors
+    // name the flap's own fields (flap.mode), which the caller wrote, not the outage's.
+    try {
+      new ImpairmentSet(this.protocol, { added() {}, removed() {}, replaced() {} }).add(outage)
+    } catch (error) {
+      if (error instanceof ImpairmentError && error.field.startsWith('outage.'))
+        throw new ImpairmentError(`flap.${error.field.slice('outage.'.length)}`, error.value, error.rule)
+      throw error
+    }
     const actions: ScheduledAction[] = []
     // The cycle whose outage is in force, so a cancel that lifts it can say which.
     let down = 0

@@ -92,6 +92,23 @@ describe('unknown fields are refused', () => {
     expect(proxy.list()).toEqual([])
   })
 
+  test("a flap's outage errors name the flap's fields", async () => {
+    const proxy = await tcpProxy()
+    expect(thrown(() => proxy.flap({ up: 10, down: 10, cycles: 1, mode: 'explode' as never })).message).toBe(
+      `flap.mode must be one of 'refuse', 'blackhole', got "explode"`,
+    )
+    expect(thrown(() => proxy.flap({ up: 10, down: 10, cycles: 1, cutExisting: 1 as never })).field).toBe(
+      'flap.cutExisting',
+    )
+    const udp = await createProxy({ protocol: 'udp', target: '127.0.0.1:9' })
+    open.push(udp)
+    expect(thrown(() => udp.flap({ up: 10, down: 10, cycles: 1, mode: 'refuse' })).message).toBe(
+      `flap.mode must be 'blackhole' on a udp proxy, got "refuse"`,
+    )
+    expect(proxy.list()).toEqual([])
+    expect(udp.list()).toEqual([])
+  })
+
   test('a patch carries only fields of the impairment it changes', async () => {
     const proxy = await tcpProxy([{ kind: 'bandwidth', bitsPerSecond: 8000, name: 'link' }])
     const kind = thrown(() => proxy.update('link', { kind: 'latency', ms: 5 }))
