@@ -226,7 +226,16 @@ class RunningProxy implements ImpairmentProxy {
 
   timeline(steps: TimelineStep[]): ScheduleHandle {
     const check = new ImpairmentSet(this.protocol, { added() {}, removed() {}, replaced() {} })
-    const parsed = parseTimeline(steps, (list) => check.set(list))
+    const parsed = parseTimeline(steps, (list, field) => {
+      try {
+        check.set(list)
+      } catch (error) {
+        // Say which step the bad impairment is in: 'timeline[2].set: latency.ms must be ...'.
+        if (error instanceof ImpairmentError)
+          throw new ImpairmentError(error.field, error.value, error.rule, `${field}: ${error.message}`)
+        throw error
+      }
+    })
     const actions = parsed.map((step, index) => ({
       atMs: step.atMs,
       run: () => {

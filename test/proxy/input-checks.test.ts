@@ -87,7 +87,23 @@ describe('unknown fields are refused', () => {
       "unknown field 'sets' in timeline step 1; did you mean 'set'?",
     )
     expect(() => proxy.timeline([{ at: 0, set: [{ kind: 'predial', ms: 1, mss: 2 } as never] }])).toThrow(
-      "unknown field 'mss' in predial impairment",
+      "timeline[0].set: unknown field 'mss' in predial impairment",
+    )
+    expect(
+      thrown(() =>
+        proxy.timeline([
+          { at: 0, set: [] },
+          {
+            at: 5,
+            set: [
+              { kind: 'latency', ms: 1 },
+              { kind: 'latency', ms: -5, name: 'second' },
+            ],
+          },
+        ]),
+      ).message,
+    ).toBe(
+      "timeline[1].set: latency.ms must be a duration: ms >= 0 or a string such as '500ms', '2s', '1m', got -5",
     )
     expect(proxy.list()).toEqual([])
   })
