@@ -75,6 +75,10 @@ export async function createProxy(options: ProxyOptions): Promise<ImpairmentProx
   const busyPollUs = integer('busyPollUs', options.busyPollUs, 0, DEFAULT_BUSY_POLL_US)
   if (busyPollUs > MAX_BUSY_POLL_US)
     throw new ImpairmentError('busyPollUs', busyPollUs, `at most ${MAX_BUSY_POLL_US} (µs)`)
+  // Checked before anything listens: a bad bus would otherwise first fail at the first event.
+  const events = options.events ?? defaultEventBus
+  if (typeof (events as Partial<EventBus> | null)?.emit !== 'function')
+    throw new ImpairmentError('events', options.events, 'an EventBus')
   const relay = new EngineRelay()
   const impairments = new ImpairmentSet(protocol, relay)
   // Validated and in force before the listener exists, so no early connection escapes them.
@@ -97,8 +101,10 @@ export async function createProxy(options: ProxyOptions): Promise<ImpairmentProx
     throw error
   }
   relay.engine = engine
-  const events = options.events ?? defaultEventBus
-  return new RunningProxy(protocol, target, seed, engine, impairments, counters, busyPoll, events)
+  const proxy = new RunningProxy(protocol, target, seed, engine, impairments, counters, busyPoll, events)
+  // The impairments given at creation are in force from the start; a report should see them too.
+  if (options.impairments !== undefined) proxy.publishSet(proxy.list())
+  return proxy
 }
 
 class RunningProxy implements ImpairmentProxy {
@@ -126,8 +132,13 @@ class RunningProxy implements ImpairmentProxy {
 
   set(list: Impairment[]): ImpairmentHandle[] {
     const handles = this.impairments.set(list)
-    this.publish('impairment.set', { impairments: specs(handles) })
+    this.publishSet(handles)
     return handles
+  }
+
+  /** Publish that `handles` became the whole impairment list. */
+  publishSet(handles: readonly ImpairmentHandle[]): void {
+    this.publish('impairment.set', { impairments: specs(handles) })
   }
 
   add(impairment: Impairment): ImpairmentHandle {
@@ -176,14 +187,24 @@ class RunningProxy implements ImpairmentProxy {
       throw new ImpairmentError('flap.cycles', cycles, `at most ${MAX_SCHEDULE_STEPS}`)
     const name = `flap_${++this.flaps}`
     const outage: Impairment = { kind: 'outage', name, mode: options.mode, cutExisting: options.cutExisting }
-    // Validate the outage now, so a bad mode fails here rather than at the first cycle.
-    new ImpairmentSet(this.protocol, { added() {}, removed() {}, replaced() {} }).add(outage)
+    // Validate the outage now, so a bad mode fails here rather than at the first cycle; its errors
+    // name the flap's own fields (flap.mode), which the caller wrote, not the outage's.
+    try {
+      new ImpairmentSet(this.protocol, { added() {}, removed() {}, replaced() {} }).add(outage)
+    } catch (error) {
+      if (error instanceof ImpairmentError && error.field.startsWith('outage.'))
+        throw new ImpairmentError(`flap.${error.field.slice('outage.'.length)}`, error.value, error.rule)
+      throw error
+    }
     const actions: ScheduledAction[] = []
+    // The cycle whose outage is in force, so a cancel that lifts it can say which.
+    let down = 0
     for (let cycle = 0; cycle < cycles; cycle++) {
       const start = cycle * (upMs + downMs)
       actions.push({
         atMs: start,
         run: () => {
+          down = cycle + 1
           const handle = this.impairments.add(outage)
           this.publish('flap.down', { cycle: cycle + 1, cycles, impairment: spec(handle) })
         },
@@ -196,12 +217,25 @@ class RunningProxy implements ImpairmentProxy {
         },
       })
     }
-    return this.track(actions, cycles * (upMs + downMs), () => this.impairments.remove(name))
+    return this.track(actions, cycles * (upMs + downMs), () => {
+      // Cancelled during an outage (cancel(), clear(), close()): the target is reachable again.
+      if (this.impairments.remove(name))
+        this.publish('flap.up', { cycle: down, cycles, name, cancelled: true })
+    })
   }
 
   timeline(steps: TimelineStep[]): ScheduleHandle {
     const check = new ImpairmentSet(this.protocol, { added() {}, removed() {}, replaced() {} })
-    const parsed = parseTimeline(steps, (list) => check.set(list))
+    const parsed = parseTimeline(steps, (list, field) => {
+      try {
+        check.set(list)
+      } catch (error) {
+        // Say which step the bad impairment is in: 'timeline[2].set: latency.ms must be ...'.
+        if (error instanceof ImpairmentError)
+          throw new ImpairmentError(error.field, error.value, error.rule, `${field}: ${error.message}`)
+        throw error
+      }
+    })
     const actions = parsed.map((step, index) => ({
       atMs: step.atMs,
       run: () => {

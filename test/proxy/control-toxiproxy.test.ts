@@ -451,6 +451,20 @@ describe('toxiproxy-compatible API, driven by toxiproxy-node-client', () => {
       [
         'POST',
         '/proxies/keep/toxics',
+        JSON.stringify({ type: 'latency', attributes: { latency: 3e9 } }),
+        400,
+        /^bad request body: attributes.latency must be at most 2147483647 \(ms; the longest timer\), got 3000000000$/,
+      ],
+      [
+        'POST',
+        '/proxies/keep/toxics',
+        JSON.stringify({ type: 'slicer', attributes: { average_size: 10, delay: 3e12 } }),
+        400,
+        /^bad request body: attributes.delay must be at most 2147483647000 \(µs; the longest timer\)/,
+      ],
+      [
+        'POST',
+        '/proxies/keep/toxics',
         JSON.stringify({ type: 'latency', attributes: { delay: 5 } }),
         400,
         /attributes.delay is not an attribute of latency/,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest'
-import { createProxyFixture } from '../../src/proxy/index.js'
+import { createProxy, createProxyFixture, ImpairmentError } from '../../src/proxy/index.js'
 import { EventBus } from '../../src/run/events.js'
 
 const fixtures: { closeAll(): Promise<void> }[] = []
@@ -74,5 +74,45 @@ describe('proxy events', () => {
     // Stamped in order.
     const times = events.map((e) => e.at)
     expect(times).toEqual([...times].sort((a, b) => a - b))
+  })
+
+  test('impairments given at creation are published as a set', async () => {
+    const bus = new EventBus()
+    const fixture = createProxyFixture(7, bus)
+    fixtures.push(fixture)
+    const proxy = await fixture.udp({ target: '127.0.0.1:9', impairments: [{ kind: 'loss', rate: 0.5 }] })
+    const events = bus.between()
+    expect(events.map((e) => e.type)).toEqual(['impairment.set'])
+    expect(events[0]).toMatchObject({
+      source: `proxy ${proxy.url}`,
+      impairments: [{ kind: 'loss', rate: 0.5, model: 'uniform', name: 'loss_downstream' }],
+    })
+  })
+
+  test('a flap cancelled during its outage says the target is up again', async () => {
+    const bus = new EventBus()
+    const fixture = createProxyFixture(7, bus)
+    fixtures.push(fixture)
+    const proxy = await fixture.tcp({ target: '127.0.0.1:9' })
+    // The outage starts at once and lasts far longer than the test: only clear() can lift it.
+    const flap = proxy.flap({ up: '1m', down: '1m', cycles: 3 })
+    proxy.clear()
+    await flap.done
+    expect(proxy.list()).toEqual([])
+    expect(bus.between().map((e) => [e.type, e.cycle, e.cancelled])).toEqual([
+      ['flap.down', 1, undefined],
+      ['flap.up', 1, true],
+      ['impairment.clear', undefined, undefined],
+    ])
+  })
+
+  test('a bus that is not an EventBus is refused before anything listens', async () => {
+    const error = await createProxy({
+      protocol: 'tcp',
+      target: '127.0.0.1:9',
+      events: { publish() {} } as never,
+    }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ImpairmentError)
+    expect((error as Error).message).toBe('events must be an EventBus, got {}')
   })
 })

@@ -87,9 +87,42 @@ describe('unknown fields are refused', () => {
       "unknown field 'sets' in timeline step 1; did you mean 'set'?",
     )
     expect(() => proxy.timeline([{ at: 0, set: [{ kind: 'predial', ms: 1, mss: 2 } as never] }])).toThrow(
-      "unknown field 'mss' in predial impairment",
+      "timeline[0].set: unknown field 'mss' in predial impairment",
+    )
+    expect(
+      thrown(() =>
+        proxy.timeline([
+          { at: 0, set: [] },
+          {
+            at: 5,
+            set: [
+              { kind: 'latency', ms: 1 },
+              { kind: 'latency', ms: -5, name: 'second' },
+            ],
+          },
+        ]),
+      ).message,
+    ).toBe(
+      "timeline[1].set: latency.ms must be a duration: ms >= 0 or a string such as '500ms', '2s', '1m', got -5",
     )
     expect(proxy.list()).toEqual([])
+  })
+
+  test("a flap's outage errors name the flap's fields", async () => {
+    const proxy = await tcpProxy()
+    expect(thrown(() => proxy.flap({ up: 10, down: 10, cycles: 1, mode: 'explode' as never })).message).toBe(
+      `flap.mode must be one of 'refuse', 'blackhole', got "explode"`,
+    )
+    expect(thrown(() => proxy.flap({ up: 10, down: 10, cycles: 1, cutExisting: 1 as never })).field).toBe(
+      'flap.cutExisting',
+    )
+    const udp = await createProxy({ protocol: 'udp', target: '127.0.0.1:9' })
+    open.push(udp)
+    expect(thrown(() => udp.flap({ up: 10, down: 10, cycles: 1, mode: 'refuse' })).message).toBe(
+      `flap.mode must be 'blackhole' on a udp proxy, got "refuse"`,
+    )
+    expect(proxy.list()).toEqual([])
+    expect(udp.list()).toEqual([])
   })
 
   test('a patch carries only fields of the impairment it changes', async () => {
@@ -130,6 +163,16 @@ describe('durations longer than a timer can wait are refused', () => {
     const error = thrown(() => proxy.add(impairment))
     expect(error.field).toBe(field)
     expect(error.message).toContain(limit)
+  })
+
+  test('the gap between slicer pieces (µs) has the same limit', async () => {
+    const proxy = await tcpProxy()
+    expect(thrown(() => proxy.add({ kind: 'slicer', averageSize: 10, delayUs: 3e12 })).message).toBe(
+      `slicer.delayUs must be at most ${MAX_TIMER_MS * 1000} µs (${MAX_TIMER_MS} ms, the longest timer), got 3000000000000`,
+    )
+    expect(
+      proxy.add({ kind: 'slicer', averageSize: 10, delayUs: MAX_TIMER_MS * 1000 }).impairment,
+    ).toMatchObject({ delayUs: MAX_TIMER_MS * 1000 })
   })
 
   test('schedules and proxy options too, and no timer overflow warning is printed', async () => {

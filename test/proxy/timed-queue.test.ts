@@ -1,4 +1,5 @@
-import { describe, expect, test } from 'vitest'
+import { afterEach, describe, expect, test, vi } from 'vitest'
+import { MAX_TIMER_MS } from '../../src/errors/field-error.js'
 import type { Item } from '../../src/proxy/impairment.js'
 import { TimedQueue } from '../../src/proxy/timed-queue.js'
 import { until } from './servers.js'
@@ -58,5 +59,56 @@ describe('TimedQueue', () => {
     // Well past the due time, the released item has not been emitted.
     await new Promise((resolve) => setTimeout(resolve, 30))
     expect(emitted).toBe(0)
+  })
+
+  describe('on a fake clock', () => {
+    afterEach(() => {
+      vi.useRealTimers()
+    })
+
+    test('items leave exactly when due, counted step by step', () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+      const out: string[] = []
+      const queue = new TimedQueue((item) => out.push((item as Buffer).toString()))
+      const start = performance.now()
+      for (let i = 1; i <= 20; i++) queue.push(Buffer.from(String(i)), start + i * 10)
+      expect(out).toEqual([])
+      vi.advanceTimersByTime(95)
+      expect(out).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9'])
+      vi.advanceTimersByTime(10)
+      expect(out.length).toBe(10)
+      vi.advanceTimersByTime(100)
+      expect(out).toEqual(Array.from({ length: 20 }, (_, i) => String(i + 1)))
+      expect(queue.size).toBe(0)
+    })
+
+    test('a due time beyond the longest timer waits in clamped steps instead of spinning', () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+      const delays: number[] = []
+      const fakeSetTimeout = globalThis.setTimeout
+      const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((
+        callback: () => void,
+        ms?: number,
+      ) => {
+        delays.push(ms ?? 0)
+        return fakeSetTimeout(callback, ms)
+      }) as typeof setTimeout)
+      try {
+        let emitted = 0
+        const queue = new TimedQueue(() => emitted++)
+        const due = performance.now() + MAX_TIMER_MS + 1000
+        queue.push(Buffer.from('far'), due)
+        // A longer delay would fire after 1 ms and re-arm every ms until due.
+        vi.advanceTimersByTime(1000)
+        expect(emitted).toBe(0)
+        expect(delays).toEqual([MAX_TIMER_MS])
+        vi.advanceTimersByTime(MAX_TIMER_MS)
+        expect(emitted).toBe(1)
+        expect(delays.length).toBe(2)
+        expect(Math.max(...delays)).toBeLessThanOrEqual(MAX_TIMER_MS)
+      } finally {
+        spy.mockRestore()
+      }
+    })
   })
 })

@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../../errors/field-error.js'
 import { ImpairmentError } from '../errors.js'
 import type { ImpairmentModule } from '../impairment.js'
 import { TimedQueue } from '../timed-queue.js'
@@ -28,7 +29,16 @@ export const slicer: ImpairmentModule<SlicerImpairment> = {
         `less than averageSize (${averageSize})`,
       )
     }
-    return { ...input, averageSize, sizeVariation, delayUs: integer('slicer.delayUs', input.delayUs, 0, 0) }
+    const delayUs = integer('slicer.delayUs', input.delayUs, 0, 0)
+    // The gap between pieces ends up in a timer, like every other proxy duration.
+    if (delayUs > MAX_TIMER_MS * 1000) {
+      throw new ImpairmentError(
+        'slicer.delayUs',
+        delayUs,
+        `at most ${MAX_TIMER_MS * 1000} µs (${MAX_TIMER_MS} ms, the longest timer)`,
+      )
+    }
+    return { ...input, averageSize, sizeVariation, delayUs }
   },
   stage(params, context) {
     const queue = new TimedQueue(context.emit)

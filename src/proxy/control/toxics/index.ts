@@ -1,4 +1,5 @@
 // The toxic types the toxiproxy-compatible API accepts, and the checks on a toxic's attributes.
+import { MAX_TIMER_MS } from '../../../errors/field-error.js'
 import { bandwidthToxic } from './bandwidth.js'
 import { latencyToxic } from './latency.js'
 import { limitDataToxic } from './limit-data.js'
@@ -44,6 +45,13 @@ export function mergeAttributes(
       }
       if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
         return { error: `attributes.${key} must be an integer >= 0, got ${JSON.stringify(value)}` }
+      }
+      const perMs = toxic.timers?.[key]
+      if (perMs !== undefined && value > MAX_TIMER_MS * perMs) {
+        const unit = perMs === 1 ? 'ms' : 'µs'
+        return {
+          error: `attributes.${key} must be at most ${MAX_TIMER_MS * perMs} (${unit}; the longest timer), got ${value}`,
+        }
       }
       attributes[key] = value
     }

@@ -4,6 +4,7 @@ import { common, type ToxicType } from './toxic.js'
 export const latencyToxic: ToxicType = {
   type: 'latency',
   defaults: { latency: 0, jitter: 0 },
+  timers: { latency: 1, jitter: 1 },
   toImpairment: (a, s) => ({
     kind: 'latency',
     ms: a.latency!,

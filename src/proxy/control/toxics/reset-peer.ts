@@ -4,5 +4,6 @@ import { common, type ToxicType } from './toxic.js'
 export const resetPeerToxic: ToxicType = {
   type: 'reset_peer',
   defaults: { timeout: 0 },
+  timers: { timeout: 1 },
   toImpairment: (a, s) => ({ kind: 'reset', timeoutMs: a.timeout!, ...common(s) }),
 }

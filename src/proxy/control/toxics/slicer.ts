@@ -4,6 +4,7 @@ import { common, type ToxicType } from './toxic.js'
 export const slicerToxic: ToxicType = {
   type: 'slicer',
   defaults: { average_size: 0, size_variation: 0, delay: 0 },
+  timers: { delay: 1000 },
   check(a) {
     if (a.average_size! < 1) return `attributes.average_size must be at least 1 byte, got ${a.average_size}`
     if (a.size_variation! >= a.average_size!) {

@@ -4,5 +4,6 @@ import { common, type ToxicType } from './toxic.js'
 export const slowCloseToxic: ToxicType = {
   type: 'slow_close',
   defaults: { delay: 0 },
+  timers: { delay: 1 },
   toImpairment: (a, s) => ({ kind: 'slowClose', delayMs: a.delay!, ...common(s) }),
 }

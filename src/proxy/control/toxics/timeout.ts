@@ -4,5 +4,6 @@ import { common, type ToxicType } from './toxic.js'
 export const timeoutToxic: ToxicType = {
   type: 'timeout',
   defaults: { timeout: 0 },
+  timers: { timeout: 1 },
   toImpairment: (a, s) => ({ kind: 'stall', timeoutMs: a.timeout!, ...common(s) }),
 }

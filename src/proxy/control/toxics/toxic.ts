@@ -18,6 +18,11 @@ export interface ToxicType {
   readonly type: string
   /** Every attribute with the value toxiproxy uses when it is left out (Go's zero value). */
   readonly defaults: Readonly<ToxicAttributes>
+  /**
+   * Attributes that end up in a timer, with their units per ms (1 for ms, 1000 for µs): each must stay
+   * within MAX_TIMER_MS, since Node fires a longer timer at once.
+   */
+  readonly timers?: Readonly<Record<string, number>>
   /** A rule across attributes; returns the broken rule's message, or undefined when they are fine. */
   check?(attributes: ToxicAttributes): string | undefined
   /** The impairment doing the same; null when the attributes make the toxic a no-op (bandwidth rate 0). */
