@@ -2,7 +2,7 @@
 // 'scheme://host:port'. IPv6 hosts are bracketed wherever a port follows them and bare
 // everywhere else (socket options, host fields), so every caller gets the same rules.
 import { isIP } from 'node:net'
-import { FieldError, type FieldErrorClass } from './errors/field-error.js'
+import { describeValue, FieldError, type FieldErrorClass } from './errors/field-error.js'
 
 /** A host (IPv6 without brackets) and a port. */
 export interface HostPort {
@@ -72,7 +72,7 @@ export function parseHost(value: unknown, field: string, rules: AddressRules = {
 export function parseHostPort(value: unknown, field: string, rules: AddressRules = {}): HostPort {
   const fail = failure(field, value, rules, "'host:port' ('[::1]:port' for IPv6)")
   if (typeof value !== 'string') throw fail()
-  return splitAddress(value, fail, rules.allowPortZero === true)
+  return splitAddress(value, fail, portFailure(field, rules))
 }
 
 /** Reads 'scheme://host:port' (one trailing slash allowed); the scheme must be one of rules.schemes. */
@@ -89,10 +89,31 @@ export function parseUrl(value: unknown, field: string, rules: UrlRules = {}): A
   const scheme = match[1]!.toLowerCase()
   if (schemes !== undefined && !schemes.includes(scheme)) throw fail()
   const rest = match[2]!.endsWith('/') ? match[2]!.slice(0, -1) : match[2]!
-  return { scheme, ...splitAddress(rest, fail, rules.allowPortZero === true) }
+  return { scheme, ...splitAddress(rest, fail, portFailure(field, rules)) }
 }
 
 type Fail = (detail?: string) => FieldError
+
+/** How a bad port fails: the port alone is blamed, with its range ("api port must be ..., got 99999"). */
+interface PortRule {
+  min: number
+  fail(portText: string): FieldError
+}
+
+function portFailure(field: string, rules: AddressRules): PortRule {
+  const ErrorClass = rules.ErrorClass ?? FieldError
+  const min = rules.allowPortZero === true ? 0 : 1
+  const rule = `an integer from ${min} to 65535`
+  return {
+    min,
+    fail(portText) {
+      const value = /^\d+$/.test(portText) ? Number(portText) : portText
+      const shown =
+        portText === '' ? 'nothing' : typeof value === 'number' ? portText : describeValue(portText)
+      return new ErrorClass(`${field} port`, value, rule, `${field} port must be ${rule}, got ${shown}`)
+    },
+  }
+}
 
 function failure(field: string, value: unknown, rules: AddressRules, shape: string): Fail {
   const ErrorClass = rules.ErrorClass ?? FieldError
@@ -100,7 +121,7 @@ function failure(field: string, value: unknown, rules: AddressRules, shape: stri
   return (detail) => new ErrorClass(field, value, detail ? `${base} with ${detail}` : base)
 }
 
-function splitAddress(text: string, fail: Fail, allowPortZero: boolean): HostPort {
+function splitAddress(text: string, fail: Fail, portRule: PortRule): HostPort {
   let host: string
   let portText: string
   if (text.startsWith('[')) {
@@ -118,8 +139,7 @@ function splitAddress(text: string, fail: Fail, allowPortZero: boolean): HostPor
     portText = text.slice(colon + 1)
     if (!isHost(host)) throw fail('an IP address or a host name')
   }
-  const min = allowPortZero ? 0 : 1
   const port = /^\d{1,5}$/.test(portText) ? Number(portText) : Number.NaN
-  if (!(port >= min && port <= 65_535)) throw fail(`a port from ${min} to 65535`)
+  if (!(port >= portRule.min && port <= 65_535)) throw portRule.fail(portText)
   return { host, port }
 }

@@ -160,7 +160,7 @@ describe('argument parsing', () => {
     [['proxy', '--target', '127.0.0.1:1'], /--listen HOST:PORT is required/],
     [
       ['proxy', '--listen', 'localhost', '--target', '127.0.0.1:1'],
-      /--listen must be a 'host:port' string, got "localhost"/,
+      "--listen must be 'host:port' ('[::1]:port' for IPv6) with a port, got 'localhost'",
     ],
     [
       ['proxy', '--listen', '127.0.0.1:70000', '--target', '127.0.0.1:1'],

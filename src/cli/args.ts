@@ -1,5 +1,5 @@
 // Parses the `quicksand` command line into a command, with errors that name the flag, the value and the rule.
-import { type HostPort, parseHostPort } from '../proxy/control/address.js'
+import { type HostPort, parseHostPort } from '../address.js'
 
 /** `quicksand proxy --listen … --target …`: one proxy, optionally with the lab's control API. */
 export interface SingleProxyCommand {

@@ -3,7 +3,7 @@
 // toxiproxy-compatible API server. Runs until SIGINT/SIGTERM, then closes everything it opened.
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { formatHostPort } from '../proxy/control/address.js'
+import { formatHostPort } from '../address.js'
 import type { ControlServer } from '../proxy/control/http.js'
 import { startLabControl } from '../proxy/control/lab.js'
 import { CONTROL_VERSION, startControlServer } from '../proxy/control/toxiproxy.js'

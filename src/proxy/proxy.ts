@@ -1,3 +1,4 @@
+import { formatHostPort } from '../address.js'
 import { rejectUnknownKeys } from '../errors/field-error.js'
 import { defaultEventBus, type EventBus } from '../run/events.js'
 import { BusyPoll, DEFAULT_BUSY_POLL_US, MAX_BUSY_POLL_US } from './busy-poll.js'
@@ -15,7 +16,7 @@ import {
   type ScheduledAction,
 } from './schedule.js'
 import { ProxyCounters } from './stats.js'
-import { joinHostPort, resolveListen, resolveTarget } from './target.js'
+import { resolveListen, resolveTarget } from './target.js'
 import { startTcpEngine } from './tcp-proxy.js'
 import type {
   FlapOptions,
@@ -127,7 +128,7 @@ class RunningProxy implements ImpairmentProxy {
   ) {
     this.host = engine.host
     this.port = engine.port
-    this.url = `${target.scheme}://${joinHostPort(engine.host, engine.port)}`
+    this.url = `${target.scheme}://${formatHostPort(engine.host, engine.port)}`
   }
 
   set(list: Impairment[]): ImpairmentHandle[] {

@@ -1,9 +1,9 @@
 import net from 'node:net'
+import { formatHostPort } from '../address.js'
 import { admission, existingVerdict } from './admission.js'
 import type { Engine, EngineContext } from './engine.js'
 import type { ActiveImpairment } from './impairment-set.js'
 import { SharedStageState } from './stages.js'
-import { joinHostPort } from './target.js'
 import { TcpConnection } from './tcp-connection.js'
 
 /** Start a TCP proxy: accept, ask the connection-level impairments, dial, and run each way through its stages. */
@@ -19,7 +19,7 @@ export async function startTcpEngine(context: EngineContext): Promise<Engine> {
   }
 
   const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (client) => {
-    const log = context.counters.opened(joinHostPort(client.remoteAddress ?? '?', client.remotePort ?? 0))
+    const log = context.counters.opened(formatHostPort(client.remoteAddress ?? '?', client.remotePort ?? 0))
     const connection = new TcpConnection(client, log, connectionContext)
     connections.add(connection)
     const admitted = admission(context.seed, log.id, context.impairments())

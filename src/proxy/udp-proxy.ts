@@ -1,12 +1,12 @@
 import dgram from 'node:dgram'
 import net from 'node:net'
+import { formatHostPort } from '../address.js'
 import { admission } from './admission.js'
 import type { Conversation } from './busy-poll.js'
 import { Chain } from './chain.js'
 import type { Engine, EngineContext } from './engine.js'
 import { addStages, removeStages, replaceStages, SharedStageState, type StageHost } from './stages.js'
 import type { ConnectionLog } from './stats.js'
-import { joinHostPort } from './target.js'
 
 /**
  * Kernel buffers of each proxy socket. The default (~200 KiB) holds only about ten 20 KiB QUIC
@@ -71,7 +71,7 @@ export async function startUdpEngine(context: EngineContext, idleTimeoutMs: numb
       recvBufferSize: SOCKET_BUFFER,
       sendBufferSize: SOCKET_BUFFER,
     })
-    const log = counters.opened(joinHostPort(address, port))
+    const log = counters.opened(formatHostPort(address, port))
     const flow: Flow = {
       protocol: 'udp',
       seed,

@@ -77,7 +77,7 @@ describe('resolveTarget', () => {
         'udp://127.0.0.1:1',
         "targets[0] must be a fabric node, a proxy, or a URL 'quic://host:port' or 'tcp://host:port', got 'udp://127.0.0.1:1'",
       ],
-      ['quic://127.0.0.1:65536', 'with a port from 1 to 65535'],
+      ['quic://127.0.0.1:65536', 'targets[0] port must be an integer from 1 to 65535, got 65536'],
       ['quic://127.0.0.1', 'with a port, got'],
       [
         { url: 'quic://127.0.0.1:1', fingerprint: 'abc' },

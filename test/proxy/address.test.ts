@@ -1,19 +1,19 @@
 import { describe, expect, test } from 'vitest'
+import { parseHostPort } from '../../src/address.js'
 import { parseArgs } from '../../src/cli/args.js'
-import { parseHostPort } from '../../src/proxy/control/address.js'
 
 describe('host:port addresses', () => {
   test('a port out of range is blamed, with its range, not the whole address', () => {
     expect(() => parseArgs(['proxy', '--api', '127.0.0.1:99999'])).toThrow(
       '--api port must be an integer from 0 to 65535, got 99999',
     )
-    expect(() => parseHostPort('[::1]:70000', 'listen')).toThrow(
+    expect(() => parseHostPort('[::1]:70000', 'listen', { allowPortZero: true })).toThrow(
       'listen port must be an integer from 0 to 65535, got 70000',
     )
-    expect(() => parseHostPort('127.0.0.1:0', 'target', { allowPortZero: false })).toThrow(
+    expect(() => parseHostPort('127.0.0.1:0', 'target')).toThrow(
       'target port must be an integer from 1 to 65535, got 0',
     )
-    expect(() => parseHostPort('127.0.0.1:', 'api')).toThrow(
+    expect(() => parseHostPort('127.0.0.1:', 'api', { allowPortZero: true })).toThrow(
       'api port must be an integer from 0 to 65535, got nothing',
     )
   })

@@ -374,7 +374,7 @@ describe('toxiproxy-compatible API, driven by toxiproxy-node-client', () => {
         '/proxies',
         JSON.stringify({ name: 'x', upstream: 'nowhere' }),
         400,
-        /upstream must be a 'host:port'/,
+        /upstream must be 'host:port' \('\[::1\]:port' for IPv6\) with a port, got 'nowhere'/,
       ],
       ['POST', '/proxies', JSON.stringify({ name: 'x', upstream: '127.0.0.1:0' }), 400, /upstream port/],
       [

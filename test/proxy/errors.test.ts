@@ -68,7 +68,7 @@ describe('bad input', () => {
       'target must be a tcp:// URL for a tcp proxy, got "quic://127.0.0.1:4000"',
     )
     await expect(createProxy({ protocol: 'tcp', target: '127.0.0.1:1', listen: 'x:99999' })).rejects.toThrow(
-      'listen must be',
+      'listen port must be an integer from 0 to 65535, got 99999',
     )
     await expect(createProxy({ protocol: 'tcp', target: '127.0.0.1:1', seed: -1 })).rejects.toThrow(
       'seed must be a whole number >= 0, got -1',

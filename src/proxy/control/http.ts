@@ -1,7 +1,9 @@
 // The HTTP plumbing both control APIs share: bounded JSON bodies, JSON replies, and errors that carry
 // their status code, so a bad request is answered before anything about the proxies changes.
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { formatUrl } from '../../address.js'
 
 /** Largest request body a control API reads; anything longer is refused with 413. */
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -123,7 +125,7 @@ export async function listenControl(
   const bound = (server.address() as AddressInfo).port
   let closing: Promise<void> | undefined
   return {
-    url: `http://${formatHost(host)}:${bound}`,
+    url: formatUrl('http', host, bound),
     host,
     port: bound,
     close() {
@@ -137,9 +139,4 @@ export async function listenControl(
       return closing
     },
   }
-}
-
-/** Brackets an IPv6 literal so it can sit in front of `:port`. */
-export function formatHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host
 }

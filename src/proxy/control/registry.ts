@@ -1,10 +1,11 @@
 // The named proxies behind the toxiproxy-compatible API, with their toxics. A toxic is kept here in
 // toxiproxy's terms and mirrored onto the running ImpairmentProxy as an impairment of the same name; a
 // disabled proxy has no listener, and its toxics come back with it when it is enabled again.
+
+import { formatHostPort, parseHostPort } from '../../address.js'
 import { ImpairmentError } from '../errors.js'
 import { createProxy } from '../index.js'
 import type { Impairment, ImpairmentProxy } from '../types.js'
-import { formatHostPort, parseHostPort } from './address.js'
 import { ControlError } from './http.js'
 import { mergeAttributes, TOXIC_TYPES, type ToxicAttributes, type ToxicType } from './toxics/index.js'
 
@@ -339,8 +340,8 @@ function proxyJson(entry: ProxyEntry): ProxyJson {
 /** Checks a proxy's 'host:port' fields, answering 400 with the rule broken. */
 export function checkAddresses(spec: { listen?: string; upstream?: string }): void {
   try {
-    if (spec.listen !== undefined) parseHostPort(spec.listen, 'listen')
-    if (spec.upstream !== undefined) parseHostPort(spec.upstream, 'upstream', { allowPortZero: false })
+    if (spec.listen !== undefined) parseHostPort(spec.listen, 'listen', { allowPortZero: true })
+    if (spec.upstream !== undefined) parseHostPort(spec.upstream, 'upstream')
   } catch (err) {
     throw new ControlError(400, `bad request body: ${(err as Error).message}`)
   }
