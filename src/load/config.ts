@@ -1,6 +1,11 @@
 import { parseUrl } from '../address.js'
-import { FieldError, MAX_TIMER_MS, rejectUnknownKeys } from '../errors/field-error.js'
+import { ConfigError } from '../errors/config-error.js'
+import { MAX_TIMER_MS, rejectUnknownKeys } from '../errors/field-error.js'
 import { HARD_MAX_PAYLOAD } from '../protocol/frames.js'
+import { resolveTarget } from '../transport/target.js'
+
+export { ConfigError } from '../errors/config-error.js'
+
 import { type Duration, parseDuration } from './duration.js'
 import type { ReportConfig, VerdictThresholds } from './types.js'
 
@@ -118,14 +123,6 @@ const KEY_TABLE = {
 const KEYS = new Set(Object.keys(KEY_TABLE))
 const SCHEMES = ['tcp', 'quic']
 
-/** The error every invalid config rejects with. */
-export class ConfigError extends FieldError {
-  constructor(field: string, value: unknown, rule: string, message?: string) {
-    super(field, value, rule, message)
-    this.name = 'ConfigError'
-  }
-}
-
 function integer(
   config: Record<string, unknown>,
   field: string,
@@ -205,19 +202,19 @@ export function resolveConfig(input: LoadConfig): ResolvedConfig {
   }
   const targets: string[] = []
   const fingerprints: Array<string | undefined> = []
-  rawTargets.forEach((target, index) => {
+  rawTargets.forEach((input, index) => {
     const field = `targets[${index}]`
-    const url = typeof target === 'string' ? target : (target as TargetLike | null)?.url
-    if (typeof url !== 'string') {
+    const target = resolveTarget(input, field)
+    if (target.paths.length !== 1) {
       throw new ConfigError(
         field,
-        target,
-        "a fabric node, a proxy, or a URL 'quic://host:port' or 'tcp://host:port'",
+        input,
+        'a target of one path: a fabric load drives one connection per target',
       )
     }
-    parseTargetUrl(url, field)
-    targets.push(url)
-    fingerprints.push(typeof target === 'string' ? undefined : (target as TargetLike).fingerprint)
+    const path = target.paths[0]!
+    targets.push(path.url)
+    fingerprints.push(path.fingerprint)
   })
   const soak = boolean(config, 'soak', false)
   const streams = integer(config, 'streams', 100, 1)

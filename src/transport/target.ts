@@ -1,7 +1,7 @@
 // What a load client aims at. Usually one URL; a multipath target is several paths (each a URL,
 // a node or a proxy in front of one) that carry one logical connection together.
 import { formatUrl, parseUrl } from '../address.js'
-import { ConfigError } from '../load/config.js'
+import { ConfigError } from '../errors/config-error.js'
 import { normalizeFingerprint } from './quic/certificate.js'
 import { DATAGRAM_SIZE_RANGE, TRANSPORT_KINDS, type TransportKind } from './types.js'
 

@@ -31,11 +31,21 @@ describe('load config', () => {
   })
 
   it('caps concurrency at the stream count and takes node-like objects as targets', () => {
-    const node = { url: 'quic://[::1]:5000', fingerprint: 'ab' }
-    const config = resolveConfig({ targets: [node, 'tcp://localhost:1'], streams: 4, concurrency: 64 })
+    const node = { url: 'quic://[::1]:5000', fingerprint: 'AB:'.repeat(31) + 'AB' }
+    const config = resolveConfig({ targets: [node, 'TCP://localhost:1/'], streams: 4, concurrency: 64 })
     expect(config.concurrency).toBe(4)
+    // URLs are normalised and fingerprints read as lowercase hex, as the transports compare them.
     expect(config.targets).toEqual(['quic://[::1]:5000', 'tcp://localhost:1'])
-    expect(config.fingerprints).toEqual(['ab', undefined])
+    expect(config.fingerprints).toEqual(['ab'.repeat(32), undefined])
+  })
+
+  it('refuses a multipath target, which needs a transport of several paths', () => {
+    expect(() =>
+      resolveConfig({ targets: [{ paths: ['tcp://127.0.0.1:1', 'tcp://127.0.0.1:2'] }] } as never),
+    ).toThrow('targets[0] must be a target of one path: a fabric load drives one connection per target')
+    expect(() => resolveConfig({ targets: [{ url: 'quic://127.0.0.1:1', fingerprint: 'ab' }] })).toThrow(
+      'targets[0].fingerprint must be a SHA-256 fingerprint (64 hex digits, colons allowed), got',
+    )
   })
 
   it.each([
