@@ -2,6 +2,7 @@ import { parseUrl } from '../address.js'
 import { ConfigError } from '../errors/config-error.js'
 import { MAX_TIMER_MS, rejectUnknownKeys } from '../errors/field-error.js'
 import { HARD_MAX_PAYLOAD } from '../protocol/frames.js'
+import { DATAGRAM_SIZE_RANGE } from '../transport/link.js'
 import { resolveTarget } from '../transport/target.js'
 
 export { ConfigError } from '../errors/config-error.js'
@@ -75,9 +76,6 @@ export interface ResolvedConfig extends ReportConfig {
   failAfterMs: number
   fingerprints: Array<string | undefined>
 }
-
-/** Smallest and largest QUIC datagram a client may be told to send. */
-export const DATAGRAM_SIZE_RANGE = [1200, 20480] as const
 
 const THRESHOLDS = [
   'maxAckP95Ms',
@@ -245,7 +243,13 @@ export function resolveConfig(input: LoadConfig): ResolvedConfig {
     requireQuic: boolean(config, 'requireQuic', false),
   }
   if (config.maxDatagramSize !== undefined) {
-    resolved.maxDatagramSize = integer(config, 'maxDatagramSize', 0, ...DATAGRAM_SIZE_RANGE)
+    resolved.maxDatagramSize = integer(
+      config,
+      'maxDatagramSize',
+      0,
+      DATAGRAM_SIZE_RANGE.min,
+      DATAGRAM_SIZE_RANGE.max,
+    )
   }
   rawTargets.forEach((target, index) => {
     const limit =

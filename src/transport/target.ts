@@ -2,8 +2,8 @@
 // a node or a proxy in front of one) that carry one logical connection together.
 import { formatUrl, parseUrl } from '../address.js'
 import { ConfigError } from '../errors/config-error.js'
+import { DATAGRAM_SIZE_RANGE, TRANSPORT_KINDS, type TransportKind } from './link.js'
 import { normalizeFingerprint } from './quic/certificate.js'
-import { DATAGRAM_SIZE_RANGE, TRANSPORT_KINDS, type TransportKind } from './types.js'
 
 /** How a multipath target spreads frames over its paths. */
 export const ROUTE_MODES = ['lowest-rtt', 'redundant', 'round-robin'] as const

@@ -1,7 +1,7 @@
 import quiche from '@matrixai/quic/native/quiche.js'
 import type { Config } from '@matrixai/quic/native/types.js'
 import { FieldError } from '../../errors/field-error.js'
-import { DATAGRAM_SIZE_RANGE } from '../types.js'
+import { DATAGRAM_SIZE_RANGE } from '../link.js'
 
 /** The ALPN both ends must agree on; a peer speaking anything else fails the handshake. */
 export const ALPN = 'quicksand-fabric/1'

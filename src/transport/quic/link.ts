@@ -1,4 +1,4 @@
-import type { Link } from '../types.js'
+import type { Link } from '../link.js'
 import type { QuicConnection } from './connection.js'
 import type { QuicStream } from './stream.js'
 

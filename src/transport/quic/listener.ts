@@ -1,7 +1,7 @@
 import type { Config } from '@matrixai/quic/native/types.js'
 import { parseHost } from '../../address.js'
 import { FieldError } from '../../errors/field-error.js'
-import type { Listener } from '../types.js'
+import type { Listener } from '../link.js'
 import { fingerprintOfPem, generateCertificate } from './certificate.js'
 import {
   buildConfig,
