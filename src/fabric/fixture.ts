@@ -1,4 +1,4 @@
-import { describeValue } from '../errors/field-error.js'
+import { describeValue, rejectUnknownKeys } from '../errors/field-error.js'
 import { RunError } from '../errors/kinds.js'
 import type { LoadConfig } from '../load/config.js'
 import { runLoad } from '../load/run.js'
@@ -26,8 +26,14 @@ export interface FabricFixtureOptions {
   events?: EventBus
 }
 
+const FIXTURE_OPTION_KEYS = Object.keys({ onReport: true, events: true } satisfies Record<
+  keyof FabricFixtureOptions,
+  true
+>)
+
 /** Create a fabric fixture that tracks the nodes it starts. */
 export function createFabricFixture(options: FabricFixtureOptions = {}): FabricFixture {
+  rejectUnknownKeys(options, FIXTURE_OPTION_KEYS, 'fabric fixture options')
   const started = new Set<FabricNode>()
   const events = options.events ?? defaultEventBus
   // Loads still running at teardown (a test that timed out) are aborted, not left to run on.

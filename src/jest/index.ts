@@ -1,5 +1,6 @@
 // quicksand for Jest: use this module as a setupFilesAfterEnv entry (it registers the matchers on
 // the global expect) and import useFabric()/useProxy() from it in tests.
+import { rejectUnknownKeys } from '../errors/field-error.js'
 import type { FabricFixture } from '../fabric/fixture.js'
 import { type FixtureName, type QuicksandFixtures, TestScope } from '../fixtures.js'
 import type { LoadReport } from '../load/types.js'
@@ -68,6 +69,7 @@ export interface UseFabricOptions {
 
 /** A fabric fixture for Jest: nodes it starts are stopped after each test. */
 export function useFabric(options: UseFabricOptions = {}): FabricFixture {
+  rejectUnknownKeys(options, ['onReport'] satisfies (keyof UseFabricOptions)[], 'useFabric options')
   if (options.onReport) reportListeners.add(options.onReport)
   return useFixture('fabric')
 }

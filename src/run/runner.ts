@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import Tinypool from 'tinypool'
-import { FieldError } from '../errors/field-error.js'
+import { FieldError, rejectUnknownKeys } from '../errors/field-error.js'
 import { RunError } from '../errors/kinds.js'
 import { defaultEventBus, type EventBus, nowMs } from './events.js'
 import type { TaskMessage, TaskResult, WorkerMessage } from './protocol.js'
@@ -25,6 +25,13 @@ export interface RunOptions {
   /** Called as the workers' samples arrive, with the counters summed over the run so far. */
   onProgress?: (progress: RunProgress) => void
 }
+
+const RUN_OPTION_KEYS = Object.keys({
+  signal: true,
+  events: true,
+  sampleIntervalMs: true,
+  onProgress: true,
+} satisfies Record<keyof RunOptions, true>)
 
 /** How far a run is: ms since it started and its counters so far (bytes, streamsOk, errors, ...). */
 export interface RunProgress {
@@ -68,6 +75,7 @@ export async function runWorkload<Config, Resolved, Task, Partial, Input extends
   config: Config,
   options: RunOptions = {},
 ): Promise<Input & RunRecord & Verdict> {
+  rejectUnknownKeys(options, RUN_OPTION_KEYS, 'run options')
   const { signal } = options
   const interval = options.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS
   if (!Number.isInteger(interval) || interval < 10 || interval > 60_000) {
