@@ -16,5 +16,9 @@ declare global {
   }
 }
 
+// The empty import above is dropped from the emitted .d.ts; a type re-export from 'expect' keeps
+// an import there, so the augmentation holds when this file is reached by itself.
+/** expect's Matchers, with quicksand's matchers merged in. */
+export type { Matchers as ExpectMatchers } from 'expect'
 /** Re-exported so that importing this module keeps the augmentation in emitted declarations. */
 export type { QuicksandMatchers }
