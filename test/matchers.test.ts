@@ -129,6 +129,34 @@ describe.each(frameworks)('%s', (_name, expectOf) => {
       expect(message).toContain(`  ${TARGET_A}  0.224 ms\n  ${TARGET_B}  1.4 ms  over the limit`)
     })
 
+    test('says when in the run the p95 went over, and what happened just before', () => {
+      const story = reportWith((r) => {
+        r.ackP95Ms = 120
+        r.timeline = [
+          { at: 0, ms: 100, bytes: 10, ackP95Ms: 2 },
+          { at: 100, ms: 100, bytes: 10, ackP95Ms: 3 },
+          { at: 200, ms: 100, bytes: 10, ackP95Ms: 180 },
+        ]
+        r.events = [
+          { at: 20, source: `node ${TARGET_A}`, type: 'node.start' },
+          {
+            at: 160,
+            source: 'proxy tcp://127.0.0.1:5000',
+            type: 'impairment.set',
+            impairments: [{ kind: 'latency', ms: 150, name: 'latency_downstream', direction: 'downstream' }],
+          },
+          { at: 230, source: 'load', type: 'failover', stream: 3 },
+        ]
+      })
+      const message = failureOf(() => expectOf(story).toStayUnderAckP95(50))
+      expect(message).toContain(
+        'ack p95 first went over 50 ms at 0.2 s (180 ms in the 100 ms from there), 40 ms after impairment.set (latency ms=150) on proxy tcp://127.0.0.1:5000',
+      )
+      // When no interval went over the limit (or a report has no timeline) there is no such line.
+      const plain = failureOf(() => expectOf(slow).toStayUnderAckP95(0.5))
+      expect(plain).not.toContain('first went over')
+    })
+
     test('prints a tiny limit with the digits it was given', () => {
       const message = failureOf(() => expectOf(golden).toStayUnderAckP95(0.0001))
       expect(message).toContain('Expected ack p95: <= 0.0001 ms')

@@ -1,6 +1,7 @@
 import type { MatcherContext, MatcherResult } from './context.js'
 import { p95LimitResult } from './p95-limit.js'
 import { isLoadReport, notALoadReport, requireLatencyLimitMs } from './report-guard.js'
+import { whenOverLimit } from './timeline-story.js'
 
 const NAME = 'toStayUnderAckP95'
 
@@ -17,5 +18,6 @@ export function toStayUnderAckP95(this: MatcherContext, received: unknown, ms: n
     limitMs: ms,
     receivedMs: received.ackP95Ms,
     perTargetMs,
+    story: whenOverLimit(received, 'ackP95Ms', 'ack p95', ms),
   })
 }

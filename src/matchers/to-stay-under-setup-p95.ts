@@ -1,6 +1,7 @@
 import type { MatcherContext, MatcherResult } from './context.js'
 import { p95LimitResult } from './p95-limit.js'
 import { isLoadReport, notALoadReport, requireLatencyLimitMs } from './report-guard.js'
+import { whenOverLimit } from './timeline-story.js'
 
 const NAME = 'toStayUnderSetupP95'
 
@@ -17,5 +18,6 @@ export function toStayUnderSetupP95(this: MatcherContext, received: unknown, ms:
     limitMs: ms,
     receivedMs: received.setupLatencyP95Ms,
     perTargetMs,
+    story: whenOverLimit(received, 'setupP95Ms', 'setup p95', ms),
   })
 }
