@@ -16,7 +16,8 @@ function describeSpec(spec: unknown): string {
   if (typeof spec !== 'object' || spec === null) return String(spec)
   const { kind } = spec as { kind?: unknown }
   const params = Object.entries(spec)
-    .filter(([key, value]) => !QUIET_FIELDS.has(key) && value !== undefined)
+    // A zero or false field adds nothing (jitterMs=0), so only what shapes the impairment is shown.
+    .filter(([key, value]) => !QUIET_FIELDS.has(key) && value !== undefined && value !== 0 && value !== false)
     .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
   return [String(kind), ...params].join(' ')
 }

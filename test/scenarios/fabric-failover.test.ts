@@ -83,3 +83,38 @@ test('a 200 ms path breaks an ACK p95 budget of 50 ms', async ({ fabric, proxy }
   expect(report).not.toStayUnderAckP95(50)
   expect(report.ackP50Ms).toBeGreaterThanOrEqual(199)
 })
+
+test('a latency regression mid-run is traced to the impairment that caused it', async ({ fabric, proxy }) => {
+  const [node] = await fabric.nodes(1, { transport: 'tcp' })
+  // A 1.5 s soak over a 5 ms path that turns into an 80 ms one once 256 KiB went through it.
+  const path = await proxy.tcp({ target: node, impairments: [{ kind: 'latency', ms: 5 }] })
+  const watch = setInterval(() => {
+    if (path.stats().bytesFwd < 256 * 1024) return
+    clearInterval(watch)
+    path.set([{ kind: 'latency', ms: 80 }])
+  }, 5)
+  const report = await fabric.load({
+    targets: [path],
+    soak: true,
+    duration: '1500ms',
+    concurrency: 2,
+    bytesPerStream: 16 * 1024,
+  })
+  clearInterval(watch)
+  expect(report).toPassVerdict()
+  const set = report.events.find((e) => e.type === 'impairment.set')!
+  expect(set.source).toBe(`proxy ${path.url}`)
+  // Before the impairment every interval's ACK p95 was well under 80 ms; after, at or above it.
+  const before = report.timeline.filter((s) => s.at + s.ms <= set.at && s.ackCount)
+  const after = report.timeline.filter((s) => s.at >= set.at + 200 && s.ackCount)
+  expect(before.length).toBeGreaterThan(0)
+  expect(after.length).toBeGreaterThan(0)
+  expect(Math.max(...before.map((s) => s.ackP95Ms!))).toBeLessThan(60)
+  expect(Math.min(...after.map((s) => s.ackP95Ms!))).toBeGreaterThanOrEqual(79)
+  // The matcher's failure message points at the impairment.
+  expect(() => expect(report).toStayUnderAckP95(60)).toThrow(
+    new RegExp(
+      `ack p95 first went over 60 ms at [\\d.]+ s .*after impairment\\.set \\(latency ms=80[^)]*\\) on proxy ${path.url.replace(/[.]/g, '\\.')}`,
+    ),
+  )
+})
