@@ -1,7 +1,14 @@
 export { describeValue, FieldError } from './errors/field-error.js'
 export { classifyError, ERROR_KIND_MEANINGS, ERROR_KINDS, type ErrorKind, RunError } from './errors/kinds.js'
 export { createFabricFixture, type FabricFixture, type FabricFixtureOptions } from './fabric/fixture.js'
-export { type FabricNode, type NodeOptions, type NodeStats, startNode } from './fabric/node.js'
+export {
+  type FabricNode,
+  type NodeOptions,
+  NodeOptionsError,
+  type NodeStats,
+  type NodeTuple,
+  startNode,
+} from './fabric/node.js'
 export { ConfigError, type LoadConfig, type TargetLike } from './load/config.js'
 export type { Duration } from './load/duration.js'
 export { runLoad } from './load/run.js'
