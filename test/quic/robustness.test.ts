@@ -4,19 +4,10 @@ import quiche from '@matrixai/quic/native/quiche.js'
 import { afterEach, describe, expect, test } from 'vitest'
 import { buildConfig, DEFAULT_TUNING } from '../../src/transport/quic/config.js'
 import { quicTransport } from '../../src/transport/quic/index.js'
-import {
-  bytes,
-  cleanup,
-  echoNode,
-  LossyRelay,
-  prng,
-  readAll,
-  runCleanup,
-  sha256,
-  sleep,
-  until,
-  writeAll,
-} from './helpers.js'
+import { onTeardown } from '../helpers/cleanup.js'
+import { sha256 } from '../helpers/digest.js'
+import { sleep, until } from '../helpers/wait.js'
+import { bytes, echoNode, LossyRelay, prng, readAll, runCleanup, writeAll } from './helpers.js'
 
 const HOST = '127.0.0.1'
 afterEach(runCleanup)
@@ -24,7 +15,7 @@ afterEach(runCleanup)
 async function rawSocket(): Promise<dgram.Socket> {
   const socket = dgram.createSocket('udp4')
   await new Promise<void>((resolve) => socket.bind(0, HOST, () => resolve()))
-  cleanup.push(() => new Promise<void>((resolve) => socket.close(() => resolve())))
+  onTeardown(() => new Promise<void>((resolve) => socket.close(() => resolve())))
   return socket
 }
 
@@ -140,7 +131,7 @@ describe('quic robustness', () => {
       reorder: 0.05,
       seed: 11,
     })
-    cleanup.push(() => relay.close())
+    onTeardown(() => relay.close())
     const link = await quicTransport.connect({ host: HOST, port: relay.port, timeoutMs: 5000 })
     // Enough datagrams (20 KiB each on loopback) that every impairment strikes many times.
     const data = bytes(8 * 1024 * 1024 + 5, 3)

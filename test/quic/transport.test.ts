@@ -4,19 +4,11 @@ import { RunError } from '../../src/errors/kinds.js'
 import { LOOPBACK_PACKET_SIZE, PATH_PACKET_SIZE, packetSizeFor } from '../../src/transport/quic/config.js'
 import { generateCertificate, quicTransport } from '../../src/transport/quic/index.js'
 import type { Link } from '../../src/transport/types.js'
-import {
-  bytes,
-  cleanup,
-  echoNode,
-  freeUdpPort,
-  readAll,
-  resources,
-  runCleanup,
-  sha256,
-  sleep,
-  until,
-  writeAll,
-} from './helpers.js'
+import { onTeardown } from '../helpers/cleanup.js'
+import { sha256 } from '../helpers/digest.js'
+import { freeUdpPort } from '../helpers/udp.js'
+import { sleep, until } from '../helpers/wait.js'
+import { bytes, echoNode, readAll, resources, runCleanup, writeAll } from './helpers.js'
 
 const HOST = '127.0.0.1'
 afterEach(runCleanup)
@@ -80,7 +72,7 @@ describe('quic transport', () => {
       link.send(greeting)
       link.end()
     })
-    cleanup.push(() => listener.close())
+    onTeardown(() => listener.close())
     const link = await quicTransport.connect({ host: HOST, port: listener.port, timeoutMs: 3000 })
     const received = readAll(link)
     expect(await until(() => accepted === 1)).toBe(true)
@@ -112,7 +104,7 @@ describe('quic transport', () => {
         nodeClose = error
       })
     })
-    cleanup.push(() => listener.close())
+    onTeardown(() => listener.close())
     const link = await quicTransport.connect({ host: HOST, port: listener.port, timeoutMs: 3000 })
     link.send(Buffer.from('bye'))
     const closed = readAll(link)
@@ -260,7 +252,7 @@ describe('quic transport', () => {
       l.onData((chunk) => l.send(chunk))
       l.onClose(() => {})
     })
-    cleanup.push(() => again.close())
+    onTeardown(() => again.close())
     expect(again.port).toBe(port)
     const relink = await quicTransport.connect({ host: HOST, port, timeoutMs: 3000 })
     const echoed = readAll(relink)
@@ -279,7 +271,7 @@ describe('quic transport', () => {
     // A node that swallows every datagram (a hung process): only the timeout can tell.
     const hole = dgram.createSocket('udp4')
     await new Promise<void>((resolve) => hole.bind(0, HOST, () => resolve()))
-    cleanup.push(() => new Promise<void>((resolve) => hole.close(() => resolve())))
+    onTeardown(() => new Promise<void>((resolve) => hole.close(() => resolve())))
     started = Date.now()
     await expect(
       quicTransport.connect({ host: HOST, port: hole.address().port, timeoutMs: 300 }),
@@ -294,7 +286,7 @@ describe('quic transport', () => {
       link.onData(() => {})
       link.onClose(() => {})
     })
-    cleanup.push(() => listener.close())
+    onTeardown(() => listener.close())
     const link = await quicTransport.connect({ host: HOST, port: listener.port, timeoutMs: 3000 })
     let clientClosed = false
     link.onData(() => {})
@@ -319,7 +311,7 @@ describe('quic transport', () => {
         nodeClosed = true
       })
     })
-    cleanup.push(() => listener.close())
+    onTeardown(() => listener.close())
     const link = await quicTransport.connect({ host: HOST, port: listener.port, timeoutMs: 3000 })
     link.send(Buffer.from('x'))
     // Destroy only once the node holds the link: a connection closed before its link surfaced
