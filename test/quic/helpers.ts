@@ -43,6 +43,17 @@ export function readAll(link: Pick<Link, 'onData' | 'onClose'>): Promise<Buffer>
   })
 }
 
+/** Writes `data` on a link or stream whose peer echoes, and resolves with all that came back before it closed. */
+export function echoBack(
+  link: Pick<Link, 'send' | 'onDrain' | 'end' | 'onData' | 'onClose'>,
+  data: Buffer,
+  chunkSize?: number,
+): Promise<Buffer> {
+  const back = readAll(link)
+  writeAll(link, data, chunkSize)
+  return back
+}
+
 /** Handle and timer counts from process.getActiveResourcesInfo(), for leak checks. */
 export function resources(): Record<string, number> {
   const counts: Record<string, number> = {}

@@ -7,7 +7,7 @@ import { quicTransport } from '../../src/transport/quic/index.js'
 import { onTeardown } from '../helpers/cleanup.js'
 import { sha256 } from '../helpers/digest.js'
 import { sleep, until } from '../helpers/wait.js'
-import { bytes, echoNode, LossyRelay, prng, readAll, runCleanup, writeAll } from './helpers.js'
+import { bytes, echoBack, echoNode, LossyRelay, prng, readAll, runCleanup, writeAll } from './helpers.js'
 
 const HOST = '127.0.0.1'
 afterEach(runCleanup)
@@ -104,8 +104,7 @@ describe('quic robustness', () => {
     expect(await until(() => listener.stats().connections === 0, 3000)).toBe(true)
     expect(listener.stats().handshakeTimeouts).toBeGreaterThan(0)
     const late = await quicTransport.connect({ host: HOST, port: listener.port, timeoutMs: 3000 })
-    const lateEcho = readAll(late)
-    writeAll(late, Buffer.from('still here'))
+    const lateEcho = echoBack(late, Buffer.from('still here'))
     expect((await lateEcho).toString()).toBe('still here')
   })
 
@@ -116,8 +115,7 @@ describe('quic robustness', () => {
     // event loop now leaves that flight unread in the node's socket past the node's deadline.
     const blockedUntil = Date.now() + 300
     while (Date.now() < blockedUntil) {}
-    const echoed = readAll(link)
-    writeAll(link, Buffer.from('still connected'))
+    const echoed = echoBack(link, Buffer.from('still connected'))
     expect((await echoed).toString()).toBe('still connected')
     expect(listener.stats().handshakeTimeouts).toBe(0)
     expect(listener.stats().handshakes).toBe(1)
@@ -135,8 +133,7 @@ describe('quic robustness', () => {
     const link = await quicTransport.connect({ host: HOST, port: relay.port, timeoutMs: 5000 })
     // Enough datagrams (20 KiB each on loopback) that every impairment strikes many times.
     const data = bytes(8 * 1024 * 1024 + 5, 3)
-    const echoed = readAll(link)
-    writeAll(link, data, 64 * 1024)
+    const echoed = echoBack(link, data, 64 * 1024)
     const back = await echoed
     expect(back.length).toBe(data.length)
     expect(sha256(back)).toBe(sha256(data))

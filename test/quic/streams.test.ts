@@ -4,7 +4,7 @@ import type { QuicStream } from '../../src/transport/quic/stream.js'
 import { closeTracked, track } from '../helpers/cleanup.js'
 import { sha256 } from '../helpers/digest.js'
 import { sleep, until } from '../helpers/wait.js'
-import { bytes, readAll, writeAll } from './helpers.js'
+import { bytes, echoBack, readAll } from './helpers.js'
 
 const HOST = '127.0.0.1'
 
@@ -27,8 +27,7 @@ describe('quic streams on one connection', () => {
       Array.from({ length: count }, async (_, i) => {
         const stream = conn.openStream()
         const data = bytes(4096 + i * 7, 1000 + i)
-        const echoed = readAll(stream)
-        writeAll(stream, data)
+        const echoed = echoBack(stream, data)
         return sha256(await echoed) === sha256(data)
       }),
     )
@@ -81,8 +80,7 @@ describe('quic streams on one connection', () => {
       Array.from({ length: count }, async (_, i) => {
         const stream = conn.openStream()
         const data = bytes(128 * 1024 + i, 7000 + i)
-        const closed = readAll(stream)
-        writeAll(stream, data)
+        const closed = echoBack(stream, data)
         await closed
         sent.set(stream.id, sha256(data))
       }),

@@ -8,7 +8,7 @@ import { onTeardown } from '../helpers/cleanup.js'
 import { sha256 } from '../helpers/digest.js'
 import { freeUdpPort } from '../helpers/udp.js'
 import { sleep, until } from '../helpers/wait.js'
-import { bytes, echoNode, readAll, resources, runCleanup, writeAll } from './helpers.js'
+import { bytes, echoBack, echoNode, readAll, resources, runCleanup } from './helpers.js'
 
 const HOST = '127.0.0.1'
 afterEach(runCleanup)
@@ -18,8 +18,7 @@ describe('quic transport', () => {
     const listener = await echoNode()
     const link = await quicTransport.connect({ host: HOST, port: listener.port, timeoutMs: 3000 })
     const data = bytes(3 * 1024 * 1024 + 17, 1)
-    const echoed = readAll(link)
-    writeAll(link, data, 64 * 1024)
+    const echoed = echoBack(link, data, 64 * 1024)
     const back = await echoed
     expect(back.length).toBe(data.length)
     expect(sha256(back)).toBe(sha256(data))
@@ -41,8 +40,7 @@ describe('quic transport', () => {
       maxPacketSize: 1452,
     })
     const data = bytes(512 * 1024, 4)
-    const echoed = readAll(link)
-    writeAll(link, data, 64 * 1024)
+    const echoed = echoBack(link, data, 64 * 1024)
     expect(sha256(await echoed)).toBe(sha256(data))
     const stats = listener.stats()
     // Every datagram either way fits in 1452 bytes, so the averages cannot exceed it.
@@ -86,8 +84,7 @@ describe('quic transport', () => {
       Array.from({ length: count }, async (_, i) => {
         const link = await quicTransport.connect({ host: HOST, port: listener.port, timeoutMs: 5000 })
         const data = bytes(48 * 1024 + i, 100 + i)
-        const echoed = readAll(link)
-        writeAll(link, data)
+        const echoed = echoBack(link, data)
         return sha256(await echoed) === sha256(data)
       }),
     )
@@ -124,8 +121,7 @@ describe('quic transport', () => {
       timeoutMs: 3000,
       fingerprint: listener.fingerprint.toUpperCase().match(/../g)!.join(':'),
     })
-    const echoed = readAll(pinned)
-    writeAll(pinned, Buffer.from('pinned'))
+    const echoed = echoBack(pinned, Buffer.from('pinned'))
     expect((await echoed).toString()).toBe('pinned')
     const wrong = 'ab'.repeat(32)
     await expect(
@@ -143,8 +139,7 @@ describe('quic transport', () => {
       timeoutMs: 3000,
       fingerprint: identity.fingerprint,
     })
-    const echoed = readAll(link)
-    writeAll(link, Buffer.from('own cert'))
+    const echoed = echoBack(link, Buffer.from('own cert'))
     expect((await echoed).toString()).toBe('own cert')
   })
 
@@ -255,8 +250,7 @@ describe('quic transport', () => {
     onTeardown(() => again.close())
     expect(again.port).toBe(port)
     const relink = await quicTransport.connect({ host: HOST, port, timeoutMs: 3000 })
-    const echoed = readAll(relink)
-    writeAll(relink, Buffer.from('after restart'))
+    const echoed = echoBack(relink, Buffer.from('after restart'))
     expect((await echoed).toString()).toBe('after restart')
   })
 
