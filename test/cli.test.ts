@@ -1,11 +1,13 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
-import type net from 'node:net'
 import { join } from 'node:path'
 import { Toxiproxy } from 'toxiproxy-node-client'
 import { afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { parseArgs } from '../src/cli/args.js'
-import { collect, connect, payload, sha256, startEcho, type TestServer } from './proxy/servers.js'
+import { closeTracked, onTeardown, track } from './helpers/cleanup.js'
+import { sha256 } from './helpers/digest.js'
+import { payload } from './helpers/payload.js'
+import { connect, roundTrip, startEcho, type TestServer } from './helpers/tcp.js'
 
 const root = join(import.meta.dirname, '..')
 const bin = join(root, 'dist/cli/main.js')
@@ -47,25 +49,20 @@ interface Run {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
-const children: ChildProcess[] = []
-const servers: TestServer[] = []
-const sockets: net.Socket[] = []
+afterEach(closeTracked)
 
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy()
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGKILL')
-      await gone
-    }
+/** Kills the CLI if it is still running, and waits for it to go. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const gone = new Promise((resolve) => child.once('exit', resolve))
+    child.kill('SIGKILL')
+    await gone
   }
-  for (const server of servers.splice(0)) await server.close()
-})
+}
 
 function run(args: string[]): Run {
   const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
-  children.push(child)
+  onTeardown(() => stop(child))
   const lines: string[] = []
   let err = ''
   let pending = ''
@@ -109,17 +106,7 @@ function run(args: string[]): Run {
 }
 
 async function echoServer(): Promise<TestServer> {
-  const server = await startEcho()
-  servers.push(server)
-  return server
-}
-
-async function roundTrip(port: number, data: Buffer | string) {
-  const socket = await connect(port)
-  sockets.push(socket)
-  const outcome = collect(socket, 10_000)
-  socket.end(data)
-  return outcome
+  return track(await startEcho())
 }
 
 describe('argument parsing', () => {

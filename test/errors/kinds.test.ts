@@ -11,27 +11,17 @@ import { FrameType } from '../../src/protocol/frames.js'
 import { createProxy } from '../../src/proxy/index.js'
 import { transportFor } from '../../src/transport/index.js'
 import type { TransportKind } from '../../src/transport/types.js'
+import { closeTracked, onTeardown } from '../helpers/cleanup.js'
 import { honest, startFakeNode } from '../helpers/fake-node.js'
+import { until } from '../helpers/wait.js'
 
 const HOST = '127.0.0.1'
-const closers: Array<() => Promise<unknown>> = []
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
+afterEach(closeTracked)
 
 async function node(transport: TransportKind): Promise<FabricNode> {
   const n = await startNode({ transport, host: HOST })
-  closers.push(() => n.kill())
+  onTeardown(() => n.kill())
   return n
-}
-
-/** Polls `condition` every 5 ms, at most `limitMs`; true once it held. */
-async function until(condition: () => boolean, limitMs = 10_000): Promise<boolean> {
-  for (let waited = 0; waited < limitMs; waited += 5) {
-    if (condition()) return true
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-  return condition()
 }
 
 /** Runs a short load whose every stream fails, and checks the failure is counted once per stream. */
@@ -67,7 +57,7 @@ async function cutRun(
     bytesPerStream: 1024 * 1024 * 1024,
     ...extra,
   } as LoadConfig)
-  const flowing = await until(() => bytesSeen() > 0)
+  const flowing = await until(() => bytesSeen() > 0, 10_000)
   await cut()
   const report = await running
   expect(flowing).toBe(true)
@@ -83,7 +73,7 @@ async function garbageNode(kind: TransportKind): Promise<string> {
     link.onData(() => link.send(Buffer.alloc(64, 0xff)))
     link.onClose(() => undefined)
   })
-  closers.push(() => listener.kill())
+  onTeardown(() => listener.kill())
   return `${kind}://${HOST}:${listener.port}`
 }
 
@@ -92,7 +82,7 @@ async function swallowingPort(): Promise<number> {
   const hole = dgram.createSocket('udp4')
   await new Promise<void>((resolve) => hole.bind(0, HOST, () => resolve()))
   hole.on('message', () => undefined)
-  closers.push(() => new Promise<void>((resolve) => hole.close(() => resolve())))
+  onTeardown(() => new Promise<void>((resolve) => hole.close(() => resolve())))
   return hole.address().port
 }
 
@@ -144,7 +134,7 @@ describe.each(['tcp', 'quic'] as const)('error kinds over %s', (kind) => {
         target: n.url,
         impairments: [{ kind: 'outage', mode: 'blackhole' }],
       })
-      closers.push(() => proxy.close())
+      onTeardown(() => proxy.close())
       target = proxy.url
     }
     const report = await failingRun([target], { connectTimeout: 300, ackTimeout: 300 })
@@ -186,7 +176,7 @@ describe('error kinds that need one transport', () => {
 
   test('ack_timeout over TCP: a node that opens channels but never acknowledges DATA', async () => {
     const fake = await startFakeNode((frame) => (frame.type === FrameType.DATA ? [] : honest()(frame)))
-    closers.push(() => fake.close())
+    onTeardown(() => fake.close())
     const report = await failingRun([fake.url], { ackTimeout: 200 })
     expect(report.errors).toEqual({ ack_timeout: 2 })
     expect(report.errorMessages.ack_timeout).toMatch(
@@ -197,7 +187,7 @@ describe('error kinds that need one transport', () => {
   test('ack_timeout over QUIC: the UDP path to the node goes dark mid-run', async () => {
     const n = await node('quic')
     const proxy = await createProxy({ protocol: 'udp', target: n })
-    closers.push(() => proxy.close())
+    onTeardown(() => proxy.close())
     const report = await cutRun(
       proxy.url,
       () => n.stats().bytes,
@@ -216,7 +206,7 @@ describe('error kinds that need one transport', () => {
         reply.type === FrameType.ACK && reply.sequence > 0 ? { ...reply, checksum: 1 } : reply,
       ),
     )
-    closers.push(() => fake.close())
+    onTeardown(() => fake.close())
     const report = await runLoad({
       targets: [fake.url],
       streams: 2,

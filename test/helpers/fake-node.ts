@@ -1,36 +1,22 @@
-import net from 'node:net'
 import { crc32 } from 'node:zlib'
 import { FrameDecoder } from '../../src/protocol/codec.js'
 import { encodeFrame, type Frame, FrameType } from '../../src/protocol/frames.js'
 import { foldChecksum } from '../../src/protocol/payload.js'
+import { startTcpServer, type TestServer } from './tcp.js'
 
 /** How a misbehaving node answers a frame: the frames to send back (none to stay silent). */
 export type Answer = (frame: Frame) => Frame[]
 
 /** A TCP server speaking just enough of the fabric protocol to misbehave on purpose. */
-export async function startFakeNode(answer: Answer): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>()
-  const server = net.createServer((socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-    socket.on('error', () => undefined)
+export function startFakeNode(answer: Answer): Promise<TestServer> {
+  return startTcpServer((socket) => {
     const decoder = new FrameDecoder(1024 * 1024)
-    socket.on('data', (chunk) => {
+    socket.on('data', (chunk: Buffer) => {
       for (const frame of decoder.push(chunk)) {
         for (const reply of answer(frame)) socket.write(encodeFrame(reply))
       }
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  return {
-    url: `tcp://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy()
-        server.close(() => resolve())
-      }),
-  }
 }
 
 /** A well-behaved answer with one field bent by `bend`. */

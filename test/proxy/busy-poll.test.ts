@@ -1,41 +1,26 @@
 import type net from 'node:net'
 import { afterEach, describe, expect, test } from 'vitest'
 import { createProxy } from '../../src/proxy/index.js'
-import {
-  connect,
-  sleep,
-  startEcho,
-  startSink,
-  startUdpEcho,
-  type TestServer,
-  udpClient,
-  until,
-} from './servers.js'
+import { closeTracked, track, trackSocket } from '../helpers/cleanup.js'
+import { connect, startEcho, startSink } from '../helpers/tcp.js'
+import { startUdpEcho, udpClient } from '../helpers/udp.js'
+import { sleep, until } from '../helpers/wait.js'
 
-const open: { close(): Promise<void> }[] = []
-const sockets: net.Socket[] = []
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy()
-  await Promise.all(open.splice(0).map((thing) => thing.close()))
-})
+afterEach(closeTracked)
 
 const immediates = () => process.getActiveResourcesInfo().filter((name) => name === 'Immediate').length
 
-/** One echoed round trip through the proxy; resolves as the reply arrives. */
-async function roundTrip(socket: net.Socket): Promise<string> {
+/** Writes one ping on an open connection; resolves with the first reply chunk. */
+async function ping(socket: net.Socket): Promise<string> {
   const reply = new Promise<string>((resolve) => socket.once('data', (chunk) => resolve(chunk.toString())))
   socket.write('ping')
   return reply
 }
 
 async function proxiedEcho(busyPollUs: number): Promise<net.Socket> {
-  const echo: TestServer = await startEcho()
-  open.push(echo)
-  const proxy = await createProxy({ protocol: 'tcp', target: echo.url, busyPollUs })
-  open.push(proxy)
-  const socket = await connect(proxy.port)
-  sockets.push(socket)
-  return socket
+  const echo = track(await startEcho())
+  const proxy = track(await createProxy({ protocol: 'tcp', target: echo.url, busyPollUs }))
+  return trackSocket(await connect(proxy.port))
 }
 
 describe('busy polling after traffic', () => {
@@ -43,19 +28,16 @@ describe('busy polling after traffic', () => {
     const socket = await proxiedEcho(10_000) // 10 ms: long enough to observe
     await sleep(20)
     const idle = immediates()
-    expect(await roundTrip(socket)).toBe('ping')
+    expect(await ping(socket)).toBe('ping')
     expect(immediates()).toBe(idle + 1)
     await sleep(80)
     expect(immediates()).toBe(idle)
   })
 
   test('UDP datagrams start the polling too', async () => {
-    const echo = await startUdpEcho()
-    open.push(echo)
-    const proxy = await createProxy({ protocol: 'udp', target: echo.url, busyPollUs: 10_000 })
-    open.push(proxy)
-    const client = await udpClient()
-    open.push(client)
+    const echo = track(await startUdpEcho())
+    const proxy = track(await createProxy({ protocol: 'udp', target: echo.url, busyPollUs: 10_000 }))
+    const client = track(await udpClient())
     await sleep(20)
     const idle = immediates()
     await client.send(Buffer.from('ping'), proxy.port)
@@ -66,19 +48,16 @@ describe('busy polling after traffic', () => {
   })
 
   test('a one-way stream does not keep the loop polling', async () => {
-    const sink = await startSink()
-    open.push(sink)
-    const proxy = await createProxy({ protocol: 'tcp', target: sink.url, busyPollUs: 10_000 })
-    open.push(proxy)
-    const socket = await connect(proxy.port)
-    sockets.push(socket)
+    const sink = track(await startSink())
+    const proxy = track(await createProxy({ protocol: 'tcp', target: sink.url, busyPollUs: 10_000 }))
+    const socket = trackSocket(await connect(proxy.port))
     await sleep(20)
     const idle = immediates()
     let expected = 0
     for (let burst = 0; burst < 3; burst++) {
       socket.write(Buffer.alloc(4096, burst))
       expected += 4096
-      expect(await until(() => sink.totals[0] === expected)).toBe(true)
+      expect(await until(() => sink.totals[0] === expected, 2000)).toBe(true)
       // Only the first chunk (the conversation's first turn) starts the window.
       if (burst > 0) expect(immediates()).toBe(idle)
       await sleep(30)
@@ -89,19 +68,17 @@ describe('busy polling after traffic', () => {
     const socket = await proxiedEcho(0)
     await sleep(20)
     const idle = immediates()
-    expect(await roundTrip(socket)).toBe('ping')
+    expect(await ping(socket)).toBe('ping')
     expect(immediates()).toBe(idle)
   })
 
   test('close() ends the polling at once', async () => {
-    const echo = await startEcho()
-    open.push(echo)
+    const echo = track(await startEcho())
     const proxy = await createProxy({ protocol: 'tcp', target: echo.url, busyPollUs: 10_000 })
-    const socket = await connect(proxy.port)
-    sockets.push(socket)
+    const socket = trackSocket(await connect(proxy.port))
     await sleep(20)
     const idle = immediates()
-    expect(await roundTrip(socket)).toBe('ping')
+    expect(await ping(socket)).toBe('ping')
     expect(immediates()).toBe(idle + 1)
     socket.destroy()
     await proxy.close()
@@ -109,8 +86,7 @@ describe('busy polling after traffic', () => {
   })
 
   test('rejects a bad window naming the field and the rule, leaving nothing open', async () => {
-    const echo = await startEcho()
-    open.push(echo)
+    const echo = track(await startEcho())
     const before = process.getActiveResourcesInfo().length
     await expect(createProxy({ protocol: 'tcp', target: echo.url, busyPollUs: -1 })).rejects.toThrow(
       'busyPollUs must be a whole number >= 0, got -1',

@@ -4,31 +4,22 @@ import type { ControlServer } from '../../src/proxy/control/http.js'
 import { startLabControl } from '../../src/proxy/control/lab.js'
 import { createProxy } from '../../src/proxy/index.js'
 import type { ImpairmentProxy } from '../../src/proxy/types.js'
-import {
-  collect,
-  connect,
-  payload,
-  type SinkServer,
-  sha256,
-  sleep,
-  startEcho,
-  startSink,
-  startUdpEcho,
-  type TestServer,
-  udpClient,
-  until,
-} from './servers.js'
+import { closeTracked, track, trackSocket } from '../helpers/cleanup.js'
+import { sha256 } from '../helpers/digest.js'
+import { payload } from '../helpers/payload.js'
+import { collect, connect, type SinkServer, startEcho, startSink } from '../helpers/tcp.js'
+import { startUdpEcho, udpClient } from '../helpers/udp.js'
+import { sleep, until } from '../helpers/wait.js'
 
-const opened: { close(): Promise<void> | void }[] = []
-afterEach(async () => {
-  for (const item of opened.splice(0).reverse()) await item.close()
-})
+afterEach(closeTracked)
 
-async function lab(target: TestServer): Promise<{ proxy: ImpairmentProxy; control: ControlServer }> {
-  const proxy = await createProxy({ protocol: 'tcp', target: target.url })
-  opened.push(proxy)
-  const control = await startLabControl(proxy, { host: '127.0.0.1', port: 0 })
-  opened.push(control)
+/** A proxy to `target` with the lab control API on 127.0.0.1; both closed after the test. */
+async function lab(
+  target: { url: string },
+  protocol: 'tcp' | 'udp' = 'tcp',
+): Promise<{ proxy: ImpairmentProxy; control: ControlServer }> {
+  const proxy = track(await createProxy({ protocol, target: target.url }))
+  const control = track(await startLabControl(proxy, { host: '127.0.0.1', port: 0 }))
   return { proxy, control }
 }
 
@@ -43,10 +34,7 @@ async function call(control: ControlServer, method: string, path: string, body?:
 }
 
 function client(port: number): Promise<net.Socket> {
-  return connect(port).then((socket) => {
-    opened.push({ close: () => void socket.destroy() })
-    return socket
-  })
+  return connect(port).then(trackSocket)
 }
 
 /** Waits until the proxy has no open connection, so the last connection's figures are final. */
@@ -61,8 +49,7 @@ async function settled(control: ControlServer) {
 
 describe('lab control API', () => {
   test('clean mode forwards everything and GET /stats answers the lab schema', async () => {
-    const sink: SinkServer = await startSink()
-    opened.push(sink)
+    const sink: SinkServer = track(await startSink())
     const { proxy, control } = await lab(sink)
     const data = payload(4096)
     const socket = await client(proxy.port)
@@ -78,8 +65,7 @@ describe('lab control API', () => {
   })
 
   test('drop mode closes every new connection; clean brings the target back', async () => {
-    const echo = await startEcho()
-    opened.push(echo)
+    const echo = track(await startEcho())
     const { proxy, control } = await lab(echo)
     expect(await call(control, 'PUT', '/mode', '{"mode":"drop"}')).toMatchObject({
       status: 200,
@@ -98,8 +84,7 @@ describe('lab control API', () => {
   })
 
   test('cutoff mode closes the connection after N bytes client -> target', async () => {
-    const sink = await startSink()
-    opened.push(sink)
+    const sink = track(await startSink())
     const { proxy, control } = await lab(sink)
     expect((await call(control, 'PUT', '/mode', '{"mode":"cutoff","value":500}')).status).toBe(200)
     const socket = await client(proxy.port)
@@ -114,8 +99,7 @@ describe('lab control API', () => {
   })
 
   test('delay mode waits before dialling the target', async () => {
-    const echo = await startEcho()
-    opened.push(echo)
+    const echo = track(await startEcho())
     const { proxy, control } = await lab(echo)
     expect((await call(control, 'PUT', '/mode', '{"mode":"delay","ms":200}')).json).toEqual({
       mode: 'delay',
@@ -131,8 +115,7 @@ describe('lab control API', () => {
   })
 
   test('bandwidth mode limits client -> target to the bits per second asked', async () => {
-    const sink = await startSink()
-    opened.push(sink)
+    const sink = track(await startSink())
     const { proxy, control } = await lab(sink)
     // 32 KiB at 512 kbit/s needs at least 0.51 s.
     expect((await call(control, 'PUT', '/mode', '{"mode":"bandwidth","value":512000}')).status).toBe(200)
@@ -149,8 +132,7 @@ describe('lab control API', () => {
   })
 
   test('POST /reset zeroes the counters', async () => {
-    const echo = await startEcho()
-    opened.push(echo)
+    const echo = track(await startEcho())
     const { proxy, control } = await lab(echo)
     const socket = await client(proxy.port)
     socket.end('abc')
@@ -170,8 +152,7 @@ describe('lab control API', () => {
   })
 
   test('bad requests get a 4xx JSON error and leave the mode as it was', async () => {
-    const echo = await startEcho()
-    opened.push(echo)
+    const echo = track(await startEcho())
     const { proxy, control } = await lab(echo)
     await call(control, 'PUT', '/mode', '{"mode":"delay","value":50}')
     const bad: [string, string | undefined, number, RegExp][] = [
@@ -205,12 +186,7 @@ describe('lab control API', () => {
   })
 
   test('a mode the proxy cannot carry (cutoff on UDP) is a 400', async () => {
-    const echo = await startUdpEcho()
-    opened.push(echo)
-    const proxy = await createProxy({ protocol: 'udp', target: echo.url })
-    opened.push(proxy)
-    const control = await startLabControl(proxy, { port: 0 })
-    opened.push(control)
+    const { proxy, control } = await lab(track(await startUdpEcho()), 'udp')
     const res = await call(control, 'PUT', '/mode', '{"mode":"cutoff","value":10}')
     expect(res.status).toBe(400)
     expect(res.json.error).toMatch(/^mode cutoff: /)
@@ -219,14 +195,8 @@ describe('lab control API', () => {
   })
 
   test('drop on a UDP proxy blackholes datagrams; clean brings them back', async () => {
-    const echo = await startUdpEcho()
-    opened.push(echo)
-    const proxy = await createProxy({ protocol: 'udp', target: echo.url })
-    opened.push(proxy)
-    const control = await startLabControl(proxy, { port: 0 })
-    opened.push(control)
-    const udp = await udpClient()
-    opened.push(udp)
+    const { proxy, control } = await lab(track(await startUdpEcho()), 'udp')
+    const udp = track(await udpClient())
     expect(await call(control, 'PUT', '/mode', '{"mode":"drop"}')).toMatchObject({
       status: 200,
       json: { mode: 'drop', value: 0 },
@@ -241,12 +211,7 @@ describe('lab control API', () => {
   })
 
   test('errors name the mode and the request field, not internal ones', async () => {
-    const echo = await startUdpEcho()
-    opened.push(echo)
-    const proxy = await createProxy({ protocol: 'udp', target: echo.url })
-    opened.push(proxy)
-    const control = await startLabControl(proxy, { port: 0 })
-    opened.push(control)
+    const { control } = await lab(track(await startUdpEcho()), 'udp')
     const bad: [string, string][] = [
       ['{"mode":"bandwidth","bps":4}', 'mode bandwidth: bps must be at least 8 (bits per second), got 4'],
       ['{"mode":"bandwidth","value":4}', 'mode bandwidth: value must be at least 8 (bits per second), got 4'],
@@ -260,8 +225,7 @@ describe('lab control API', () => {
       expect(res.status, body).toBe(400)
       expect(res.json.error).toBe(message)
     }
-    const tcpEcho = await startEcho()
-    opened.push(tcpEcho)
+    const tcpEcho = track(await startEcho())
     const { control: tcpControl } = await lab(tcpEcho)
     const long = await call(tcpControl, 'PUT', '/mode', '{"mode":"delay","ms":3000000000}')
     expect(long.status).toBe(400)
@@ -269,8 +233,7 @@ describe('lab control API', () => {
   })
 
   test('PUT /mode also takes its fields as a query string', async () => {
-    const echo = await startEcho()
-    opened.push(echo)
+    const echo = track(await startEcho())
     const { proxy, control } = await lab(echo)
     expect((await call(control, 'PUT', '/mode?mode=cutoff&value=10')).json).toEqual({
       mode: 'cutoff',

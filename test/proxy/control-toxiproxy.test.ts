@@ -3,36 +3,31 @@ import { Toxiproxy } from 'toxiproxy-node-client'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import type { ControlServer } from '../../src/proxy/control/http.js'
 import { startControlServer } from '../../src/proxy/control/toxiproxy.js'
-import { collect, connect, payload, sha256, sleep, startEcho, startSink, type TestServer } from './servers.js'
+import { closeTracked, track, trackSocket } from '../helpers/cleanup.js'
+import { sha256 } from '../helpers/digest.js'
+import { payload } from '../helpers/payload.js'
+import { connect, roundTrip, startEcho, startSink, type TestServer } from '../helpers/tcp.js'
+import { sleep } from '../helpers/wait.js'
 
 let api: ControlServer
 let echo: TestServer
 let toxiproxy: Toxiproxy
-const opened: { close(): Promise<void> | void }[] = []
 
 beforeEach(async () => {
-  echo = await startEcho()
-  api = await startControlServer({ host: '127.0.0.1', port: 0 })
+  echo = track(await startEcho())
+  api = track(await startControlServer({ host: '127.0.0.1', port: 0 }))
   toxiproxy = new Toxiproxy(api.url)
 })
 
-afterEach(async () => {
-  for (const item of opened.splice(0).reverse()) await item.close()
-  await api.close()
-  await echo.close()
-})
+afterEach(closeTracked)
+
+/** Creates proxy `name` on 127.0.0.1:0 in front of `upstreamPort` (the echo server unless given). */
+function proxyTo(name: string, upstreamPort = echo.port) {
+  return toxiproxy.createProxy({ name, listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstreamPort}` })
+}
 
 function portOf(listen: string): number {
   return Number(listen.slice(listen.lastIndexOf(':') + 1))
-}
-
-/** Sends `data` through the proxy listening on `port` and collects the echo until the connection closes. */
-async function roundTrip(port: number, data: Buffer | string) {
-  const socket = await connect(port)
-  opened.push({ close: () => void socket.destroy() })
-  const outcome = collect(socket, 10_000)
-  socket.end(data)
-  return outcome
 }
 
 async function raw(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
@@ -52,11 +47,7 @@ describe('toxiproxy-compatible API, driven by toxiproxy-node-client', () => {
   })
 
   test('a proxy created on 127.0.0.1:0 answers with the port it bound and carries bytes intact', async () => {
-    const proxy = await toxiproxy.createProxy({
-      name: 'echo',
-      listen: '127.0.0.1:0',
-      upstream: `127.0.0.1:${echo.port}`,
-    })
+    const proxy = await proxyTo('echo')
     expect(proxy.listen).toMatch(/^127\.0\.0\.1:\d+$/)
     expect(portOf(proxy.listen)).toBeGreaterThan(0)
     expect(proxy.enabled).toBe(true)
@@ -70,11 +61,7 @@ describe('toxiproxy-compatible API, driven by toxiproxy-node-client', () => {
   })
 
   test('limit_data closes after exactly `bytes`; updating the toxic changes the limit', async () => {
-    const proxy = await toxiproxy.createProxy({
-      name: 'limited',
-      listen: '127.0.0.1:0',
-      upstream: `127.0.0.1:${echo.port}`,
-    })
+    const proxy = await proxyTo('limited')
     const toxic = await proxy.addToxic({
       name: 'cap',
       type: 'limit_data',
@@ -101,11 +88,7 @@ describe('toxiproxy-compatible API, driven by toxiproxy-node-client', () => {
   })
 
   test('latency delays the echo by at least the latency; toxics list upstream first', async () => {
-    const proxy = await toxiproxy.createProxy({
-      name: 'slow',
-      listen: '127.0.0.1:0',
-      upstream: `127.0.0.1:${echo.port}`,
-    })
+    const proxy = await proxyTo('slow')
     await proxy.addToxic({
       name: 'down',
       type: 'latency',
@@ -129,13 +112,8 @@ describe('toxiproxy-compatible API, driven by toxiproxy-node-client', () => {
   })
 
   test('bandwidth rate is KB/s: 40 KB at 100 KB/s takes at least 0.4 s', async () => {
-    const sink = await startSink()
-    opened.push(sink)
-    const proxy = await toxiproxy.createProxy({
-      name: 'narrow',
-      listen: '127.0.0.1:0',
-      upstream: `127.0.0.1:${sink.port}`,
-    })
+    const sink = track(await startSink())
+    const proxy = await proxyTo('narrow', sink.port)
     await proxy.addToxic({
       name: 'bw',
       type: 'bandwidth',
@@ -144,8 +122,7 @@ describe('toxiproxy-compatible API, driven by toxiproxy-node-client', () => {
       attributes: { rate: 100 },
     })
     const data = payload(40_000)
-    const socket = await connect(portOf(proxy.listen))
-    opened.push({ close: () => void socket.destroy() })
+    const socket = trackSocket(await connect(portOf(proxy.listen)))
     const started = performance.now()
     socket.end(data)
     const received = await sink.next()
@@ -154,11 +131,7 @@ describe('toxiproxy-compatible API, driven by toxiproxy-node-client', () => {
   })
 
   test('timeout 0 holds the data until the toxic is removed', async () => {
-    const proxy = await toxiproxy.createProxy({
-      name: 'held',
-      listen: '127.0.0.1:0',
-      upstream: `127.0.0.1:${echo.port}`,
-    })
+    const proxy = await proxyTo('held')
     const toxic = await proxy.addToxic({
       name: 'stall',
       type: 'timeout',
@@ -166,8 +139,7 @@ describe('toxiproxy-compatible API, driven by toxiproxy-node-client', () => {
       toxicity: 1,
       attributes: { timeout: 0 },
     })
-    const socket = await connect(portOf(proxy.listen))
-    opened.push({ close: () => void socket.destroy() })
+    const socket = trackSocket(await connect(portOf(proxy.listen)))
     let received = ''
     socket.on('data', (d: Buffer) => {
       received += d.toString()
@@ -181,11 +153,7 @@ describe('toxiproxy-compatible API, driven by toxiproxy-node-client', () => {
   })
 
   test('reset_peer resets the connection', async () => {
-    const proxy = await toxiproxy.createProxy({
-      name: 'rst',
-      listen: '127.0.0.1:0',
-      upstream: `127.0.0.1:${echo.port}`,
-    })
+    const proxy = await proxyTo('rst')
     await proxy.addToxic({
       name: 'rst',
       type: 'reset_peer',
@@ -199,11 +167,7 @@ describe('toxiproxy-compatible API, driven by toxiproxy-node-client', () => {
   })
 
   test('slicer delivers the bytes intact in many pieces', async () => {
-    const proxy = await toxiproxy.createProxy({
-      name: 'sliced',
-      listen: '127.0.0.1:0',
-      upstream: `127.0.0.1:${echo.port}`,
-    })
+    const proxy = await proxyTo('sliced')
     await proxy.addToxic({
       name: 'slices',
       type: 'slicer',
@@ -218,11 +182,7 @@ describe('toxiproxy-compatible API, driven by toxiproxy-node-client', () => {
   })
 
   test('disabling closes the listener; enabling reopens the same port', async () => {
-    const proxy = await toxiproxy.createProxy({
-      name: 'flip',
-      listen: '127.0.0.1:0',
-      upstream: `127.0.0.1:${echo.port}`,
-    })
+    const proxy = await proxyTo('flip')
     const port = portOf(proxy.listen)
     const disabled = await proxy.update({ enabled: false, listen: proxy.listen, upstream: proxy.upstream })
     expect(disabled.enabled).toBe(false)
@@ -234,13 +194,8 @@ describe('toxiproxy-compatible API, driven by toxiproxy-node-client', () => {
   })
 
   test('PATCH to a new upstream keeps the port and the toxics', async () => {
-    const sink = await startSink()
-    opened.push(sink)
-    const proxy = await toxiproxy.createProxy({
-      name: 'moved',
-      listen: '127.0.0.1:0',
-      upstream: `127.0.0.1:${echo.port}`,
-    })
+    const sink = track(await startSink())
+    const proxy = await proxyTo('moved')
     await proxy.addToxic({
       name: 'cap',
       type: 'limit_data',
@@ -260,11 +215,7 @@ describe('toxiproxy-compatible API, driven by toxiproxy-node-client', () => {
   })
 
   test('reset() (POST /reset, no body, no content type) enables every proxy and removes every toxic', async () => {
-    const proxy = await toxiproxy.createProxy({
-      name: 'r',
-      listen: '127.0.0.1:0',
-      upstream: `127.0.0.1:${echo.port}`,
-    })
+    const proxy = await proxyTo('r')
     await proxy.addToxic({
       name: 'cap',
       type: 'limit_data',
@@ -319,11 +270,7 @@ describe('toxiproxy-compatible API, driven by toxiproxy-node-client', () => {
   })
 
   test('deleting a proxy closes it; it is then 404 with a JSON error', async () => {
-    const proxy = await toxiproxy.createProxy({
-      name: 'gone',
-      listen: '127.0.0.1:0',
-      upstream: `127.0.0.1:${echo.port}`,
-    })
+    const proxy = await proxyTo('gone')
     await proxy.remove()
     await expect(connect(portOf(proxy.listen))).rejects.toMatchObject({ code: 'ECONNREFUSED' })
     await expect(toxiproxy.get('gone')).rejects.toThrow(/404/)
@@ -528,11 +475,7 @@ describe('toxiproxy-compatible API, driven by toxiproxy-node-client', () => {
   })
 
   test('close() closes every proxy it created', async () => {
-    const proxy = await toxiproxy.createProxy({
-      name: 'short',
-      listen: '127.0.0.1:0',
-      upstream: `127.0.0.1:${echo.port}`,
-    })
+    const proxy = await proxyTo('short')
     await api.close()
     await expect(connect(portOf(proxy.listen))).rejects.toMatchObject({ code: 'ECONNREFUSED' })
   })

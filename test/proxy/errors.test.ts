@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { createProxy, type Impairment, ImpairmentError, parseDuration } from '../../src/proxy/index.js'
-import { startEcho } from './servers.js'
+import { startEcho } from '../helpers/tcp.js'
 
 const open: { close(): Promise<void> }[] = []
 afterEach(async () => {

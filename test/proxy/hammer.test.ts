@@ -1,47 +1,36 @@
-import net from 'node:net'
 import { afterEach, expect, test } from 'vitest'
 import { createProxy } from '../../src/proxy/index.js'
-import { connect, payload, sleep, until } from './servers.js'
+import { closeTracked, track } from '../helpers/cleanup.js'
+import { payload } from '../helpers/payload.js'
+import { connect, startTcpServer, type TestServer } from '../helpers/tcp.js'
+import { sleep, until } from '../helpers/wait.js'
 
-const open: { close(): Promise<void> }[] = []
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((thing) => thing.close()))
-})
+afterEach(closeTracked)
 
 /** A target that misbehaves at random: echoes, resets, half-closes or vanishes. */
-async function unrulyTarget() {
+function unrulyTarget(): Promise<TestServer> {
   let n = 0
-  const sockets = new Set<net.Socket>()
-  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-    socket.on('error', () => {})
-    const mode = n++ % 4
-    if (mode === 0) socket.pipe(socket)
-    else if (mode === 1) setTimeout(() => socket.resetAndDestroy(), 5)
-    else if (mode === 2) socket.end('half')
-    else setTimeout(() => socket.destroy(), 3)
-  })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy()
-        server.close(() => r())
-      }),
-  }
+  return startTcpServer(
+    (socket) => {
+      const mode = n++ % 4
+      if (mode === 0) socket.pipe(socket)
+      else if (mode === 1) setTimeout(() => socket.resetAndDestroy(), 5)
+      else if (mode === 2) socket.end('half')
+      else setTimeout(() => socket.destroy(), 3)
+    },
+    { allowHalfOpen: true },
+  )
 }
 
 test('survives clients and targets that reset, half-close and vanish, under live impairment changes', async () => {
-  const target = await unrulyTarget()
-  open.push(target)
-  const proxy = await createProxy({
-    protocol: 'tcp',
-    target: `127.0.0.1:${target.port}`,
-    impairments: [{ kind: 'latency', ms: 2, jitterMs: 2, direction: 'both' }],
-  })
-  open.push(proxy)
+  const target = track(await unrulyTarget())
+  const proxy = track(
+    await createProxy({
+      protocol: 'tcp',
+      target: `127.0.0.1:${target.port}`,
+      impairments: [{ kind: 'latency', ms: 2, jitterMs: 2, direction: 'both' }],
+    }),
+  )
   const data = payload(32 * 1024)
   const rounds = 120
   const clients: Promise<void>[] = []

@@ -1,16 +1,10 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { createProxy } from '../../src/proxy/index.js'
-import {
-  closeTracked,
-  collect,
-  connect,
-  payload,
-  sha256,
-  sleep,
-  startEcho,
-  startSink,
-  track,
-} from './servers.js'
+import { closeTracked, track } from '../helpers/cleanup.js'
+import { sha256 } from '../helpers/digest.js'
+import { payload } from '../helpers/payload.js'
+import { collect, connect, startEcho, startSink } from '../helpers/tcp.js'
+import { sleep } from '../helpers/wait.js'
 
 afterEach(closeTracked)
 

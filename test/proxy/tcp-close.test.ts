@@ -1,28 +1,15 @@
 import net from 'node:net'
 import { afterEach, describe, expect, test } from 'vitest'
 import { createProxy } from '../../src/proxy/index.js'
-import { closeTracked, sleep, track, until } from './servers.js'
+import { closeTracked, track, trackSocket } from '../helpers/cleanup.js'
+import { startTcpServer, type TestServer } from '../helpers/tcp.js'
+import { sleep, until } from '../helpers/wait.js'
 
 afterEach(closeTracked)
 
 /** A target that greets and closes its sending side at once (a FIN right after the bytes). */
-async function startGreeter(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>()
-  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-    sockets.add(socket)
-    socket.on('error', () => {})
-    socket.on('close', () => sockets.delete(socket))
-    socket.end('hello')
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
-      }),
-  }
+function startGreeter(): Promise<TestServer> {
+  return startTcpServer((socket) => socket.end('hello'), { allowHalfOpen: true })
 }
 
 describe('closing a TCP connection', () => {
@@ -38,7 +25,7 @@ describe('closing a TCP connection', () => {
     )
     // allowHalfOpen: the client keeps its side open, so the proxy's socket is half-closed by the proxy only.
     const client = net.connect({ port: proxy.port, host: '127.0.0.1', allowHalfOpen: true })
-    track({ close: async () => void client.destroy() })
+    trackSocket(client)
     let received = ''
     let ended = false
     client.on('data', (chunk: Buffer) => {
@@ -70,7 +57,7 @@ describe('closing a TCP connection', () => {
       }),
     )
     const client = net.connect({ port: proxy.port, host: '127.0.0.1', allowHalfOpen: true })
-    track({ close: async () => void client.destroy() })
+    trackSocket(client)
     let error: string | undefined
     let closed = false
     client.on('error', (e: NodeJS.ErrnoException) => {

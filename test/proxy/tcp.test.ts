@@ -1,18 +1,10 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { createProxy, type ImpairmentProxy } from '../../src/proxy/index.js'
-import {
-  closeTracked,
-  collect,
-  connect,
-  payload,
-  sha256,
-  sleep,
-  startEcho,
-  startSink,
-  type TestServer,
-  track,
-  until,
-} from './servers.js'
+import { closeTracked, track } from '../helpers/cleanup.js'
+import { sha256 } from '../helpers/digest.js'
+import { payload } from '../helpers/payload.js'
+import { collect, connect, roundTrip, startEcho, startSink, startTcpServer } from '../helpers/tcp.js'
+import { sleep, until } from '../helpers/wait.js'
 
 afterEach(closeTracked)
 
@@ -28,21 +20,13 @@ async function sinkProxy(impairments: Parameters<ImpairmentProxy['set']>[0] = []
   return { sink, proxy }
 }
 
-/** Send data through an echo proxy, end, and return what came back. */
-async function roundTrip(proxy: ImpairmentProxy, data: Buffer) {
-  const socket = await connect(proxy.port)
-  const outcome = collect(socket)
-  socket.end(data)
-  return outcome
-}
-
 describe('tcp proxy, clean path', () => {
   test('echoes 4 MiB intact and counts it in the lab schema', async () => {
     const { proxy, echo } = await echoProxy()
     expect(proxy.url).toBe(`tcp://127.0.0.1:${proxy.port}`)
     expect(proxy.target.url).toBe(echo.url)
     const data = payload(4 * 1024 * 1024)
-    const outcome = await roundTrip(proxy, data)
+    const outcome = await roundTrip(proxy.port, data)
     expect(outcome.data.length).toBe(data.length)
     expect(sha256(outcome.data)).toBe(sha256(data))
     const stats = proxy.stats()
@@ -65,34 +49,25 @@ describe('tcp proxy, clean path', () => {
     )
     const byAddress = track(await createProxy({ protocol: 'tcp', target: `127.0.0.1:${echo.port}` }))
     for (const proxy of [byNode, byAddress]) {
-      const outcome = await roundTrip(proxy, Buffer.from('ping'))
+      const outcome = await roundTrip(proxy.port, Buffer.from('ping'))
       expect(outcome.data.toString()).toBe('ping')
     }
   })
 
   test('carries a half-close: the client ends, the answer still arrives', async () => {
-    const sinkLike: TestServer = track(
-      await (async () => {
-        const { startEcho: _unused } = await import('./servers.js')
-        void _unused
-        const net = await import('node:net')
-        const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    // Answers only after the client's FIN, so the answer must cross a half-closed connection.
+    const sinkLike = track(
+      await startTcpServer(
+        (socket) => {
           const parts: Buffer[] = []
           socket.on('data', (c: Buffer) => parts.push(c))
           socket.on('end', () => setTimeout(() => socket.end(`got ${Buffer.concat(parts).length}`), 30))
-        })
-        await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-        const port = (server.address() as import('node:net').AddressInfo).port
-        return {
-          port,
-          url: `tcp://127.0.0.1:${port}`,
-          sockets: new Set(),
-          close: () => new Promise<void>((r) => server.close(() => r())),
-        }
-      })(),
+        },
+        { allowHalfOpen: true },
+      ),
     )
     const proxy = track(await createProxy({ protocol: 'tcp', target: sinkLike.url }))
-    const outcome = await roundTrip(proxy, payload(10_000))
+    const outcome = await roundTrip(proxy.port, payload(10_000))
     expect(outcome.data.toString()).toBe('got 10000')
     expect(outcome.ended).toBe(true)
   })
@@ -101,7 +76,7 @@ describe('tcp proxy, clean path', () => {
 describe('tcp impairments', () => {
   test('outage refuse closes each new connection at once and counts it dropped', async () => {
     const { proxy, sink } = await sinkProxy([{ kind: 'outage', mode: 'refuse' }])
-    const outcome = await roundTrip(proxy, payload(1000))
+    const outcome = await roundTrip(proxy.port, payload(1000))
     expect(outcome.data.length).toBe(0)
     expect(sink.totals.length).toBe(0)
     const stats = proxy.stats()
@@ -121,7 +96,7 @@ describe('tcp impairments', () => {
     const result = await outcome
     expect(result.data.length).toBe(0)
     expect(sink.totals.length).toBe(0)
-    expect(await until(() => proxy.stats().activeConn === 0)).toBe(true)
+    expect(await until(() => proxy.stats().activeConn === 0, 2000)).toBe(true)
     expect(proxy.stats().connections[0]?.end).toBe('blackholed')
   })
 
@@ -150,7 +125,7 @@ describe('tcp impairments', () => {
     expect(result.bytes).toBe(data.length)
     expect(result.sha256).toBe(sha256(data))
     expect(elapsed).toBeGreaterThanOrEqual(1048 * 0.98)
-    expect(await until(() => proxy.stats().activeConn === 0)).toBe(true)
+    expect(await until(() => proxy.stats().activeConn === 0, 2000)).toBe(true)
     const stats = proxy.stats()
     expect(stats.lastConnBytes).toBe(data.length)
     expect(stats.lastConnMs).toBeGreaterThanOrEqual(1020)
@@ -229,7 +204,7 @@ describe('tcp impairments', () => {
 
   test('limitData closes once that many bytes went downstream', async () => {
     const { proxy } = await echoProxy([{ kind: 'limitData', bytes: 1000 }])
-    const result = await roundTrip(proxy, payload(5000))
+    const result = await roundTrip(proxy.port, payload(5000))
     expect(result.data.length).toBe(1000)
     expect(proxy.stats().connections[0]?.end).toBe('limit-data')
   })
@@ -290,7 +265,7 @@ describe('tcp impairments', () => {
       { kind: 'slicer', averageSize: 500, sizeVariation: 200, delayUs: 2000 },
     ])
     const data = payload(10_000)
-    const result = await roundTrip(proxy, data)
+    const result = await roundTrip(proxy.port, data)
     expect(sha256(result.data)).toBe(sha256(data))
     // 10 kB in ~500 B pieces 2 ms apart cannot arrive in a few reads.
     expect(result.chunks).toBeGreaterThanOrEqual(8)
@@ -300,7 +275,7 @@ describe('tcp impairments', () => {
     const picks: string[] = []
     for (let run = 0; run < 2; run++) {
       const { proxy } = await echoProxy([{ kind: 'outage', toxicity: 0.5 }])
-      for (let i = 0; i < 20; i++) await roundTrip(proxy, Buffer.from('x'))
+      for (let i = 0; i < 20; i++) await roundTrip(proxy.port, Buffer.from('x'))
       picks.push(
         proxy
           .stats()

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest'
 import { MAX_TIMER_MS } from '../../src/errors/field-error.js'
 import type { Item } from '../../src/proxy/impairment.js'
 import { TimedQueue } from '../../src/proxy/timed-queue.js'
-import { until } from './servers.js'
+import { until } from '../helpers/wait.js'
 
 const text = (items: Item[]) => items.map((item) => (Buffer.isBuffer(item) ? item.toString() : item.signal))
 

@@ -1,7 +1,9 @@
 import dgram from 'node:dgram'
 import { afterEach, describe, expect, test } from 'vitest'
 import { createProxy, type Impairment } from '../../src/proxy/index.js'
-import { closeTracked, sleep, startUdpEcho, track, type UdpClient, udpClient, until } from './servers.js'
+import { closeTracked, track } from '../helpers/cleanup.js'
+import { startUdpEcho, type UdpClient, udpClient } from '../helpers/udp.js'
+import { sleep, until } from '../helpers/wait.js'
 
 afterEach(closeTracked)
 

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto'
 import dgram from 'node:dgram'
 import { createRandom } from '../../src/proxy/random.js'
 import { type QuicListener, quicTransport } from '../../src/transport/quic/index.js'
 import type { Link } from '../../src/transport/types.js'
+import { closeTracked, track } from '../helpers/cleanup.js'
 
 /** Deterministic PRNG (the proxy's mulberry32) so failures reproduce. */
 export const prng = createRandom
@@ -14,8 +14,6 @@ export function bytes(size: number, seed: number): Buffer {
   for (let i = 0; i < size; i++) out[i] = (next() * 256) | 0
   return out
 }
-
-export const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex')
 
 /** Writes data in chunks honouring backpressure, then ends the link. */
 export function writeAll(
@@ -45,13 +43,15 @@ export function readAll(link: Pick<Link, 'onData' | 'onClose'>): Promise<Buffer>
   })
 }
 
-/** A UDP port nothing listens on (bound, read, released). */
-export async function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4')
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()))
-  const { port } = socket.address()
-  await new Promise<void>((resolve) => socket.close(() => resolve()))
-  return port
+/** Writes `data` on a link or stream whose peer echoes, and resolves with all that came back before it closed. */
+export function echoBack(
+  link: Pick<Link, 'send' | 'onDrain' | 'end' | 'onData' | 'onClose'>,
+  data: Buffer,
+  chunkSize?: number,
+): Promise<Buffer> {
+  const back = readAll(link)
+  writeAll(link, data, chunkSize)
+  return back
 }
 
 /** Handle and timer counts from process.getActiveResourcesInfo(), for leak checks. */
@@ -59,18 +59,6 @@ export function resources(): Record<string, number> {
   const counts: Record<string, number> = {}
   for (const name of process.getActiveResourcesInfo()) counts[name] = (counts[name] ?? 0) + 1
   return counts
-}
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Polls until check() is true or the time is up. */
-export async function until(check: () => boolean, timeoutMs = 5000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) return false
-    await sleep(5)
-  }
-  return true
 }
 
 /** Impairments of the in-test UDP relay (probabilities per datagram). */
@@ -158,12 +146,9 @@ export class LossyRelay {
   }
 }
 
-/** Teardown steps a test registers; runCleanup() runs them newest first (call it in afterEach). */
-export const cleanup: (() => Promise<unknown> | unknown)[] = []
-
-/** Run and forget every registered teardown step, then close the shared client endpoints. */
+/** Runs every tracked teardown step, then closes the shared client endpoints (call it in afterEach). */
 export async function runCleanup(): Promise<void> {
-  for (const step of cleanup.splice(0).reverse()) await step()
+  await closeTracked()
   await quicTransport.close?.()
 }
 
@@ -173,6 +158,5 @@ export async function echoNode(options: Record<string, unknown> = {}): Promise<Q
     link.onData((chunk) => link.send(chunk))
     link.onClose(() => {})
   })
-  cleanup.push(() => listener.close())
-  return listener
+  return track(listener)
 }

@@ -4,19 +4,10 @@ import quiche from '@matrixai/quic/native/quiche.js'
 import { afterEach, describe, expect, test } from 'vitest'
 import { buildConfig, DEFAULT_TUNING } from '../../src/transport/quic/config.js'
 import { quicTransport } from '../../src/transport/quic/index.js'
-import {
-  bytes,
-  cleanup,
-  echoNode,
-  LossyRelay,
-  prng,
-  readAll,
-  runCleanup,
-  sha256,
-  sleep,
-  until,
-  writeAll,
-} from './helpers.js'
+import { onTeardown } from '../helpers/cleanup.js'
+import { sha256 } from '../helpers/digest.js'
+import { sleep, until } from '../helpers/wait.js'
+import { bytes, echoBack, echoNode, LossyRelay, prng, readAll, runCleanup, writeAll } from './helpers.js'
 
 const HOST = '127.0.0.1'
 afterEach(runCleanup)
@@ -24,7 +15,7 @@ afterEach(runCleanup)
 async function rawSocket(): Promise<dgram.Socket> {
   const socket = dgram.createSocket('udp4')
   await new Promise<void>((resolve) => socket.bind(0, HOST, () => resolve()))
-  cleanup.push(() => new Promise<void>((resolve) => socket.close(() => resolve())))
+  onTeardown(() => new Promise<void>((resolve) => socket.close(() => resolve())))
   return socket
 }
 
@@ -113,8 +104,7 @@ describe('quic robustness', () => {
     expect(await until(() => listener.stats().connections === 0, 3000)).toBe(true)
     expect(listener.stats().handshakeTimeouts).toBeGreaterThan(0)
     const late = await quicTransport.connect({ host: HOST, port: listener.port, timeoutMs: 3000 })
-    const lateEcho = readAll(late)
-    writeAll(late, Buffer.from('still here'))
+    const lateEcho = echoBack(late, Buffer.from('still here'))
     expect((await lateEcho).toString()).toBe('still here')
   })
 
@@ -125,8 +115,7 @@ describe('quic robustness', () => {
     // event loop now leaves that flight unread in the node's socket past the node's deadline.
     const blockedUntil = Date.now() + 300
     while (Date.now() < blockedUntil) {}
-    const echoed = readAll(link)
-    writeAll(link, Buffer.from('still connected'))
+    const echoed = echoBack(link, Buffer.from('still connected'))
     expect((await echoed).toString()).toBe('still connected')
     expect(listener.stats().handshakeTimeouts).toBe(0)
     expect(listener.stats().handshakes).toBe(1)
@@ -140,12 +129,11 @@ describe('quic robustness', () => {
       reorder: 0.05,
       seed: 11,
     })
-    cleanup.push(() => relay.close())
+    onTeardown(() => relay.close())
     const link = await quicTransport.connect({ host: HOST, port: relay.port, timeoutMs: 5000 })
     // Enough datagrams (20 KiB each on loopback) that every impairment strikes many times.
     const data = bytes(8 * 1024 * 1024 + 5, 3)
-    const echoed = readAll(link)
-    writeAll(link, data, 64 * 1024)
+    const echoed = echoBack(link, data, 64 * 1024)
     const back = await echoed
     expect(back.length).toBe(data.length)
     expect(sha256(back)).toBe(sha256(data))

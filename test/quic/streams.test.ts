@@ -1,20 +1,21 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { closeClients, connectQuic, listenQuic, type QuicListener } from '../../src/transport/quic/index.js'
 import type { QuicStream } from '../../src/transport/quic/stream.js'
-import { bytes, readAll, sha256, sleep, until, writeAll } from './helpers.js'
+import { closeTracked, track } from '../helpers/cleanup.js'
+import { sha256 } from '../helpers/digest.js'
+import { sleep, until } from '../helpers/wait.js'
+import { bytes, echoBack, readAll } from './helpers.js'
 
 const HOST = '127.0.0.1'
-const cleanup: (() => Promise<unknown> | unknown)[] = []
 
 afterEach(async () => {
   await closeClients()
-  for (const step of cleanup.splice(0).reverse()) await step()
+  await closeTracked()
 })
 
 async function node(onStream: (stream: QuicStream) => void): Promise<QuicListener> {
   const listener = await listenQuic({ host: HOST, port: 0 }, (conn) => conn.onStream(onStream))
-  cleanup.push(() => listener.close())
-  return listener
+  return track(listener)
 }
 
 describe('quic streams on one connection', () => {
@@ -26,8 +27,7 @@ describe('quic streams on one connection', () => {
       Array.from({ length: count }, async (_, i) => {
         const stream = conn.openStream()
         const data = bytes(4096 + i * 7, 1000 + i)
-        const echoed = readAll(stream)
-        writeAll(stream, data)
+        const echoed = echoBack(stream, data)
         return sha256(await echoed) === sha256(data)
       }),
     )
@@ -80,8 +80,7 @@ describe('quic streams on one connection', () => {
       Array.from({ length: count }, async (_, i) => {
         const stream = conn.openStream()
         const data = bytes(128 * 1024 + i, 7000 + i)
-        const closed = readAll(stream)
-        writeAll(stream, data)
+        const closed = echoBack(stream, data)
         await closed
         sent.set(stream.id, sha256(data))
       }),

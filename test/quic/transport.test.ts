@@ -4,19 +4,11 @@ import { RunError } from '../../src/errors/kinds.js'
 import { LOOPBACK_PACKET_SIZE, PATH_PACKET_SIZE, packetSizeFor } from '../../src/transport/quic/config.js'
 import { generateCertificate, quicTransport } from '../../src/transport/quic/index.js'
 import type { Link } from '../../src/transport/types.js'
-import {
-  bytes,
-  cleanup,
-  echoNode,
-  freeUdpPort,
-  readAll,
-  resources,
-  runCleanup,
-  sha256,
-  sleep,
-  until,
-  writeAll,
-} from './helpers.js'
+import { onTeardown } from '../helpers/cleanup.js'
+import { sha256 } from '../helpers/digest.js'
+import { freeUdpPort } from '../helpers/udp.js'
+import { sleep, until } from '../helpers/wait.js'
+import { bytes, echoBack, echoNode, readAll, resources, runCleanup } from './helpers.js'
 
 const HOST = '127.0.0.1'
 afterEach(runCleanup)
@@ -26,8 +18,7 @@ describe('quic transport', () => {
     const listener = await echoNode()
     const link = await quicTransport.connect({ host: HOST, port: listener.port, timeoutMs: 3000 })
     const data = bytes(3 * 1024 * 1024 + 17, 1)
-    const echoed = readAll(link)
-    writeAll(link, data, 64 * 1024)
+    const echoed = echoBack(link, data, 64 * 1024)
     const back = await echoed
     expect(back.length).toBe(data.length)
     expect(sha256(back)).toBe(sha256(data))
@@ -49,8 +40,7 @@ describe('quic transport', () => {
       maxPacketSize: 1452,
     })
     const data = bytes(512 * 1024, 4)
-    const echoed = readAll(link)
-    writeAll(link, data, 64 * 1024)
+    const echoed = echoBack(link, data, 64 * 1024)
     expect(sha256(await echoed)).toBe(sha256(data))
     const stats = listener.stats()
     // Every datagram either way fits in 1452 bytes, so the averages cannot exceed it.
@@ -80,7 +70,7 @@ describe('quic transport', () => {
       link.send(greeting)
       link.end()
     })
-    cleanup.push(() => listener.close())
+    onTeardown(() => listener.close())
     const link = await quicTransport.connect({ host: HOST, port: listener.port, timeoutMs: 3000 })
     const received = readAll(link)
     expect(await until(() => accepted === 1)).toBe(true)
@@ -94,8 +84,7 @@ describe('quic transport', () => {
       Array.from({ length: count }, async (_, i) => {
         const link = await quicTransport.connect({ host: HOST, port: listener.port, timeoutMs: 5000 })
         const data = bytes(48 * 1024 + i, 100 + i)
-        const echoed = readAll(link)
-        writeAll(link, data)
+        const echoed = echoBack(link, data)
         return sha256(await echoed) === sha256(data)
       }),
     )
@@ -112,7 +101,7 @@ describe('quic transport', () => {
         nodeClose = error
       })
     })
-    cleanup.push(() => listener.close())
+    onTeardown(() => listener.close())
     const link = await quicTransport.connect({ host: HOST, port: listener.port, timeoutMs: 3000 })
     link.send(Buffer.from('bye'))
     const closed = readAll(link)
@@ -132,8 +121,7 @@ describe('quic transport', () => {
       timeoutMs: 3000,
       fingerprint: listener.fingerprint.toUpperCase().match(/../g)!.join(':'),
     })
-    const echoed = readAll(pinned)
-    writeAll(pinned, Buffer.from('pinned'))
+    const echoed = echoBack(pinned, Buffer.from('pinned'))
     expect((await echoed).toString()).toBe('pinned')
     const wrong = 'ab'.repeat(32)
     await expect(
@@ -151,8 +139,7 @@ describe('quic transport', () => {
       timeoutMs: 3000,
       fingerprint: identity.fingerprint,
     })
-    const echoed = readAll(link)
-    writeAll(link, Buffer.from('own cert'))
+    const echoed = echoBack(link, Buffer.from('own cert'))
     expect((await echoed).toString()).toBe('own cert')
   })
 
@@ -260,11 +247,10 @@ describe('quic transport', () => {
       l.onData((chunk) => l.send(chunk))
       l.onClose(() => {})
     })
-    cleanup.push(() => again.close())
+    onTeardown(() => again.close())
     expect(again.port).toBe(port)
     const relink = await quicTransport.connect({ host: HOST, port, timeoutMs: 3000 })
-    const echoed = readAll(relink)
-    writeAll(relink, Buffer.from('after restart'))
+    const echoed = echoBack(relink, Buffer.from('after restart'))
     expect((await echoed).toString()).toBe('after restart')
   })
 
@@ -279,7 +265,7 @@ describe('quic transport', () => {
     // A node that swallows every datagram (a hung process): only the timeout can tell.
     const hole = dgram.createSocket('udp4')
     await new Promise<void>((resolve) => hole.bind(0, HOST, () => resolve()))
-    cleanup.push(() => new Promise<void>((resolve) => hole.close(() => resolve())))
+    onTeardown(() => new Promise<void>((resolve) => hole.close(() => resolve())))
     started = Date.now()
     await expect(
       quicTransport.connect({ host: HOST, port: hole.address().port, timeoutMs: 300 }),
@@ -294,7 +280,7 @@ describe('quic transport', () => {
       link.onData(() => {})
       link.onClose(() => {})
     })
-    cleanup.push(() => listener.close())
+    onTeardown(() => listener.close())
     const link = await quicTransport.connect({ host: HOST, port: listener.port, timeoutMs: 3000 })
     let clientClosed = false
     link.onData(() => {})
@@ -319,7 +305,7 @@ describe('quic transport', () => {
         nodeClosed = true
       })
     })
-    cleanup.push(() => listener.close())
+    onTeardown(() => listener.close())
     const link = await quicTransport.connect({ host: HOST, port: listener.port, timeoutMs: 3000 })
     link.send(Buffer.from('x'))
     // Destroy only once the node holds the link: a connection closed before its link surfaced

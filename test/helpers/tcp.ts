@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import dgram from 'node:dgram'
 import net from 'node:net'
+import { trackSocket } from './cleanup.js'
 
 /** A TCP server on 127.0.0.1 for proxy tests; close() destroys every socket it accepted. */
 export interface TestServer {
@@ -10,9 +10,13 @@ export interface TestServer {
   close(): Promise<void>
 }
 
-async function listen(handler: (socket: net.Socket) => void): Promise<TestServer> {
+/** A TCP server on 127.0.0.1 that hands each accepted socket to `handler`; errors on a socket are ignored. */
+export async function startTcpServer(
+  handler: (socket: net.Socket) => void,
+  { allowHalfOpen = false } = {},
+): Promise<TestServer> {
   const sockets = new Set<net.Socket>()
-  const server = net.createServer({ allowHalfOpen: false }, (socket) => {
+  const server = net.createServer({ allowHalfOpen }, (socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
     socket.on('error', () => {})
@@ -32,9 +36,9 @@ async function listen(handler: (socket: net.Socket) => void): Promise<TestServer
   }
 }
 
-/** Echo every byte back. */
+/** A TCP echo server on 127.0.0.1: every byte goes back to its sender. */
 export function startEcho(): Promise<TestServer> {
-  return listen((socket) => socket.pipe(socket))
+  return startTcpServer((socket) => socket.pipe(socket))
 }
 
 /** A sink: counts and hashes what it receives; `received` resolves with them when the client finishes. */
@@ -45,11 +49,12 @@ export interface SinkServer extends TestServer {
   next(): Promise<{ bytes: number; sha256: string; endedCleanly: boolean }>
 }
 
+/** A TCP sink on 127.0.0.1 that reads everything and reports each connection's bytes and digest. */
 export async function startSink(): Promise<SinkServer> {
   const totals: number[] = []
   const waiters: ((r: { bytes: number; sha256: string; endedCleanly: boolean }) => void)[] = []
   const results: { bytes: number; sha256: string; endedCleanly: boolean }[] = []
-  const server = await listen((socket) => {
+  const server = await startTcpServer((socket) => {
     const index = totals.push(0) - 1
     const hash = createHash('sha256')
     let endedCleanly = false
@@ -127,114 +132,10 @@ export function collect(socket: net.Socket, timeoutMs = 10_000): Promise<Outcome
   })
 }
 
-/** Deterministic test payload. */
-export function payload(size: number, salt = 1): Buffer {
-  const buffer = Buffer.alloc(size)
-  let x = salt * 2654435761
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0
-    buffer[i] = x >>> 24
-  }
-  return buffer
-}
-
-export function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex')
-}
-
-/** A UDP echo server on 127.0.0.1 that records which peers (address:port) it heard from. */
-export interface UdpEcho {
-  readonly port: number
-  readonly url: string
-  readonly peers: Set<string>
-  received: number
-  close(): Promise<void>
-}
-
-export async function startUdpEcho(scheme = 'udp'): Promise<UdpEcho> {
-  const socket = dgram.createSocket('udp4')
-  const peers = new Set<string>()
-  const echo: UdpEcho = {
-    port: 0,
-    url: '',
-    peers,
-    received: 0,
-    close: () => new Promise((resolve) => socket.close(() => resolve())),
-  }
-  socket.on('message', (message, remote) => {
-    echo.received++
-    peers.add(`${remote.address}:${remote.port}`)
-    socket.send(message, remote.port, remote.address)
-  })
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve))
-  const port = socket.address().port
-  return Object.assign(echo, { port, url: `${scheme}://127.0.0.1:${port}` })
-}
-
-/** A UDP client socket on 127.0.0.1 that records what it receives. */
-export interface UdpClient {
-  readonly socket: dgram.Socket
-  readonly received: Buffer[]
-  send(data: Buffer, port: number): Promise<void>
-  /** Wait until `count` datagrams arrived or `timeoutMs` passed. */
-  waitFor(count: number, timeoutMs: number): Promise<Buffer[]>
-  close(): Promise<void>
-}
-
-export async function udpClient(): Promise<UdpClient> {
-  const socket = dgram.createSocket('udp4')
-  const received: Buffer[] = []
-  let wake: (() => void) | undefined
-  socket.on('message', (message) => {
-    received.push(message)
-    wake?.()
-  })
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve))
-  return {
-    socket,
-    received,
-    send: (data, port) =>
-      new Promise((resolve, reject) =>
-        socket.send(data, port, '127.0.0.1', (e) => (e ? reject(e) : resolve())),
-      ),
-    waitFor: (count, timeoutMs) =>
-      new Promise((resolve) => {
-        const deadline = setTimeout(done, timeoutMs)
-        function done() {
-          clearTimeout(deadline)
-          wake = undefined
-          resolve(received)
-        }
-        wake = () => {
-          if (received.length >= count) done()
-        }
-        wake()
-      }),
-    close: () => new Promise((resolve) => socket.close(() => resolve())),
-  }
-}
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Poll until `check` holds or `timeoutMs` passes; returns whether it held. */
-export async function until(check: () => boolean, timeoutMs = 2000): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs
-  while (!check()) {
-    if (performance.now() > deadline) return false
-    await sleep(5)
-  }
-  return true
-}
-
-const tracked: { close(): Promise<void> }[] = []
-
-/** Remember something to close after the test; returns it. */
-export function track<T extends { close(): Promise<void> }>(thing: T): T {
-  tracked.push(thing)
-  return thing
-}
-
-/** Close everything track() was given (use as afterEach). */
-export async function closeTracked(): Promise<void> {
-  await Promise.all(tracked.splice(0).map((thing) => thing.close()))
+/** Sends `data` to 127.0.0.1:`port`, ends, and collects the reply until the connection closes. */
+export async function roundTrip(port: number, data: Buffer | string, timeoutMs = 10_000): Promise<Outcome> {
+  const socket = trackSocket(await connect(port))
+  const outcome = collect(socket, timeoutMs)
+  socket.end(data)
+  return outcome
 }
