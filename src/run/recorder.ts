@@ -24,6 +24,8 @@ export class IntervalRecorder implements Recorder {
   private readonly gauges: Record<string, number> = {}
   private histograms = new Map<string, LatencyHistogram>()
   private interval: number
+  /** performance.now() at which the current interval ends: one comparison per record. */
+  private boundary: number
   private readonly timer: NodeJS.Timeout
   private events = 0
   private dirty = false
@@ -34,6 +36,7 @@ export class IntervalRecorder implements Recorder {
     private readonly intervalMs: number,
   ) {
     this.interval = this.current()
+    this.boundary = this.boundaryOf(this.interval)
     // Flush at each interval boundary even when nothing is recorded, so levels are sampled.
     this.timer = setInterval(() => this.roll(), intervalMs)
     this.timer.unref()
@@ -76,12 +79,17 @@ export class IntervalRecorder implements Recorder {
     return Math.max(0, Math.floor((nowMs() - this.runStartedAt) / this.intervalMs))
   }
 
+  /** performance.now() at the end of interval `interval`. */
+  private boundaryOf(interval: number): number {
+    return this.runStartedAt + (interval + 1) * this.intervalMs - performance.timeOrigin
+  }
+
   /** Send the finished interval's sample when the clock has moved past it. */
   private roll(): void {
-    const now = this.current()
-    if (now === this.interval) return
+    if (performance.now() < this.boundary) return
     this.flush()
-    this.interval = now
+    this.interval = this.current()
+    this.boundary = this.boundaryOf(this.interval)
   }
 
   private flush(): void {
