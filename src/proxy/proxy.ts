@@ -67,8 +67,33 @@ export async function createProxy(options: ProxyOptions): Promise<ImpairmentProx
   const protocol = options.protocol
   if (protocol !== 'tcp' && protocol !== 'udp')
     throw new ImpairmentError('protocol', protocol, "'tcp' or 'udp'")
-  const target = resolveTarget(protocol, options.target)
-  const listen = resolveListen(options.listen)
+  return launchProxy(
+    options,
+    protocol,
+    resolveTarget(protocol, options.target),
+    resolveListen(options.listen),
+  )
+}
+
+/**
+ * createProxy for a TCP target and listen address already resolved by a caller with its own address
+ * rules (the toxiproxy-compatible API, which takes any address toxiproxy takes). Not a public API.
+ */
+export async function createProxyAt(
+  options: Omit<ProxyOptions, 'protocol' | 'target' | 'listen'>,
+  target: ProxyTarget,
+  listen: { host: string; port: number },
+): Promise<ImpairmentProxy> {
+  rejectUnknownKeys(options, PROXY_OPTION_FIELDS, 'proxy options', ImpairmentError)
+  return launchProxy(options, 'tcp', target, listen)
+}
+
+async function launchProxy(
+  options: Omit<ProxyOptions, 'protocol' | 'target' | 'listen'>,
+  protocol: ProxyProtocol,
+  target: ProxyTarget,
+  listen: { host: string; port: number },
+): Promise<ImpairmentProxy> {
   const seed = options.seed === undefined ? DEFAULT_SEED : integer('seed', options.seed, 0)
   const idleTimeoutMs =
     options.idleTimeout === undefined ? 60_000 : parseDuration('idleTimeout', options.idleTimeout)

@@ -121,7 +121,14 @@ export class TcpConnection implements Conversation, StageHost {
     const go = (): void => {
       if (this.ended) return
       const { host, port } = this.engine.target
-      const target = net.connect({ host, port, noDelay: true, allowHalfOpen: true })
+      let target: net.Socket
+      try {
+        target = net.connect({ host, port, noDelay: true, allowHalfOpen: true })
+      } catch (error) {
+        // A target that cannot be dialled at all (port 0 from an upstream with no usable port).
+        this.terminate('dial-failed', 'close', error as Error)
+        return
+      }
       this.target = target
       target.on('error', (error) => {
         if (this.upstream) this.socketFailed('target-reset', error)

@@ -2,10 +2,11 @@
 // toxiproxy's terms and mirrored onto the running ImpairmentProxy as an impairment of the same name; a
 // disabled proxy has no listener, and its toxics come back with it when it is enabled again.
 
-import { formatHostPort, parseHostPort } from '../../address.js'
+import { formatHostPort } from '../../address.js'
 import { ImpairmentError } from '../errors.js'
-import { createProxy } from '../index.js'
+import { createProxyAt } from '../proxy.js'
 import type { Impairment, ImpairmentProxy } from '../types.js'
+import { comparableListen, dialTarget, listenAddress } from './go-address.js'
 import { ControlError } from './http.js'
 import { mergeAttributes, TOXIC_TYPES, type ToxicAttributes, type ToxicType } from './toxics/index.js'
 
@@ -27,7 +28,7 @@ export interface ProxyJson {
   toxics: ToxicJson[]
 }
 
-/** What creating or updating a proxy asks for. */
+/** What creating or updating a proxy asks for; listen '' means 127.0.0.1 on a free port. */
 export interface ProxySpec {
   name: string
   listen: string
@@ -35,13 +36,13 @@ export interface ProxySpec {
   enabled: boolean
 }
 
-/** What creating a toxic asks for, already checked. */
+/** What creating a toxic asks for: checked, but for its attributes (read once the name is known free). */
 export interface ToxicSpec {
   name: string
   toxic: ToxicType
   stream: 'upstream' | 'downstream'
   toxicity: number
-  attributes: ToxicAttributes
+  attributes: unknown
 }
 
 interface ToxicEntry {
@@ -61,8 +62,11 @@ interface ProxyEntry {
   toxics: ToxicEntry[]
 }
 
-/** The default listen address when a proxy is created without one. */
-export const DEFAULT_LISTEN = '127.0.0.1:0'
+/** What a populate did: the proxies created or kept in order, and the error that stopped it, if any. */
+export interface PopulateResult {
+  proxies: ProxyJson[]
+  error?: ControlError
+}
 
 /** The proxies of one control server, by name. */
 export class ProxyRegistry {
@@ -87,46 +91,50 @@ export class ProxyRegistry {
   /** Creates a proxy (409 when the name is taken) and starts it when enabled. */
   async create(spec: ProxySpec): Promise<ProxyJson> {
     if (this.proxies.has(spec.name)) throw new ControlError(409, 'proxy already exists')
-    const entry: ProxyEntry = {
-      name: spec.name,
-      listen: spec.listen,
-      upstream: spec.upstream,
-      running: undefined,
-      toxics: [],
-    }
+    const entry = newEntry(spec)
     if (spec.enabled) await start(entry)
     this.proxies.set(spec.name, entry)
     return proxyJson(entry)
   }
 
   /**
-   * Creates or replaces each proxy, as toxiproxy's /populate: a proxy whose listen and upstream are
-   * unchanged is kept with its toxics; any other one of the same name is stopped and replaced.
+   * Creates or replaces each proxy in order, as toxiproxy's /populate: a proxy whose listen and upstream
+   * are unchanged is kept with its toxics and connections; any other one of the same name is stopped and
+   * replaced. The first failure stops the rest; the proxies before it stay and are reported with it.
    */
-  async populate(specs: ProxySpec[]): Promise<ProxyJson[]> {
-    const out: ProxyJson[] = []
+  async populate(specs: ProxySpec[]): Promise<PopulateResult> {
+    const proxies: ProxyJson[] = []
     for (const spec of specs) {
-      const existing = this.proxies.get(spec.name)
-      if (existing && existing.listen === spec.listen && existing.upstream === spec.upstream) {
-        out.push(proxyJson(existing))
-        continue
+      try {
+        const existing = this.proxies.get(spec.name)
+        if (existing && !differs(existing, spec.listen, spec.upstream)) {
+          proxies.push(proxyJson(existing))
+          continue
+        }
+        if (existing) await stop(existing)
+        const entry = newEntry(spec)
+        if (spec.enabled) await start(entry)
+        this.proxies.set(spec.name, entry)
+        proxies.push(proxyJson(entry))
+      } catch (err) {
+        if (err instanceof ControlError) return { proxies, error: err }
+        throw err
       }
-      if (existing) {
-        await stop(existing)
-        this.proxies.delete(spec.name)
-      }
-      out.push(await this.create(spec))
     }
-    return out
+    return { proxies }
   }
 
-  /** Changes listen, upstream or enabled; a changed address restarts the listener, keeping the toxics. */
+  /**
+   * Changes listen, upstream or enabled; a changed address restarts the listener, keeping the toxics.
+   * A listen that resolves to the address already bound ('localhost:PORT' for 127.0.0.1:PORT) is no change.
+   */
   async update(name: string, change: Partial<Omit<ProxySpec, 'name'>>): Promise<ProxyJson> {
     const entry = this.get(name)
-    const listen = change.listen ?? entry.listen
     const upstream = change.upstream ?? entry.upstream
     const enabled = change.enabled ?? entry.running !== undefined
-    if (listen !== entry.listen || upstream !== entry.upstream) {
+    const changed = change.listen !== undefined && differs(entry, change.listen, entry.upstream)
+    const listen = changed ? (change.listen as string) : entry.listen
+    if (changed || upstream !== entry.upstream) {
       if (!enabled) {
         await stop(entry)
         entry.listen = listen
@@ -188,7 +196,8 @@ export class ProxyRegistry {
   addToxic(proxyName: string, spec: ToxicSpec): ToxicJson {
     const entry = this.get(proxyName)
     if (entry.toxics.some((t) => t.name === spec.name)) throw new ControlError(409, 'toxic already exists')
-    const toxic: ToxicEntry = { ...spec }
+    const attributes = mergeAttributes(spec.toxic, spec.attributes, spec.toxic.defaults)
+    const toxic: ToxicEntry = { ...spec, attributes }
     const impairment = toImpairment(toxic)
     if (entry.running && impairment) impairmentCall(() => entry.running!.add(impairment))
     entry.toxics.push(toxic)
@@ -204,9 +213,8 @@ export class ProxyRegistry {
   ): ToxicJson {
     const entry = this.get(proxyName)
     const toxic = findToxic(entry, toxicName)
-    const merged = mergeAttributes(toxic.toxic, attributesInput, toxic.attributes)
-    if ('error' in merged) throw new ControlError(400, `bad request body: ${merged.error}`)
-    const next: ToxicEntry = { ...toxic, attributes: merged.attributes, toxicity: toxicity ?? toxic.toxicity }
+    const attributes = mergeAttributes(toxic.toxic, attributesInput, toxic.attributes)
+    const next: ToxicEntry = { ...toxic, attributes, toxicity: toxicity ?? toxic.toxicity }
     const before = toImpairment(toxic)
     const after = toImpairment(next)
     const running = entry.running
@@ -236,25 +244,40 @@ export class ProxyRegistry {
   }
 }
 
-/** Checks a toxic type name, returning its definition or a 400. */
+/** Checks a toxic type name, returning its definition or toxiproxy's 400 "invalid toxic type". */
 export function toxicType(type: unknown): ToxicType {
   const toxic = typeof type === 'string' ? TOXIC_TYPES.get(type) : undefined
-  if (!toxic) {
-    throw new ControlError(
-      400,
-      `invalid toxic type: type must be one of ${[...TOXIC_TYPES.keys()].join(', ')}, got ${JSON.stringify(type) ?? 'nothing'}`,
-    )
-  }
+  if (!toxic) throw new ControlError(400, 'invalid toxic type')
   return toxic
+}
+
+function newEntry(spec: ProxySpec): ProxyEntry {
+  return { name: spec.name, listen: spec.listen, upstream: spec.upstream, running: undefined, toxics: [] }
+}
+
+/**
+ * Whether listen or upstream would change, as toxiproxy's Differs: the listen is compared after
+ * resolving ('localhost' is 127.0.0.1), the upstream as written. A listen that cannot be read is a 500.
+ */
+function differs(entry: ProxyEntry, listen: string, upstream: string): boolean {
+  if (upstream !== entry.upstream) return true
+  const wanted = comparableListen(listen)
+  try {
+    return comparableListen(entry.listen) !== wanted
+  } catch {
+    // A proxy created disabled on an unreadable listen keeps it as written until it changes.
+    return true
+  }
 }
 
 /** Starts a proxy for the entry's toxics on listen -> upstream, without touching the entry. */
 async function open(entry: ProxyEntry, listen: string, upstream: string): Promise<ImpairmentProxy> {
   const impairments = entry.toxics.map(toImpairment).filter((i): i is Impairment => i !== null)
+  const at = listenAddress(listen)
   try {
-    return await createProxy({ protocol: 'tcp', target: upstream, listen, impairments })
+    return await createProxyAt({ impairments }, dialTarget(upstream), at)
   } catch (err) {
-    throw startError(err, listen)
+    throw startError(err, formatHostPort(at.host, at.port))
   }
 }
 
@@ -275,16 +298,24 @@ async function stop(entry: ProxyEntry): Promise<void> {
   await running?.close()
 }
 
+/** Go's wording for the bind errors a listen meets. */
+const BIND_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'bind: address already in use',
+  EADDRNOTAVAIL: 'bind: cannot assign requested address',
+  EACCES: 'bind: permission denied',
+}
+
+/** A listen that fails is a 500 with Go's net.Listen message, as toxiproxy answers it. */
 function startError(err: unknown, listen: string): ControlError {
   if (err instanceof ControlError) return err
   if (err instanceof ImpairmentError) return new ControlError(400, `bad request body: ${err.message}`)
-  const code = (err as NodeJS.ErrnoException).code
-  const message = `cannot listen on ${listen}: ${(err as Error).message}`
-  if (code === 'EADDRINUSE') return new ControlError(409, message)
-  if (code === 'EADDRNOTAVAIL' || code === 'EACCES' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new ControlError(400, message)
+  const code = (err as NodeJS.ErrnoException).code ?? ''
+  const bind = BIND_ERRORS[code]
+  if (bind) return new ControlError(500, `listen tcp ${listen}: ${bind}`)
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new ControlError(500, `listen tcp: lookup ${listen}: no such host`)
   }
-  return new ControlError(500, message)
+  return new ControlError(500, `listen tcp ${listen}: ${(err as Error).message}`)
 }
 
 /** Runs a proxy call that may refuse an impairment, turning the refusal into a 400. */
@@ -334,15 +365,5 @@ function proxyJson(entry: ProxyEntry): ProxyJson {
     upstream: entry.upstream,
     enabled: entry.running !== undefined,
     toxics: toxicsJson(entry),
-  }
-}
-
-/** Checks a proxy's 'host:port' fields, answering 400 with the rule broken. */
-export function checkAddresses(spec: { listen?: string; upstream?: string }): void {
-  try {
-    if (spec.listen !== undefined) parseHostPort(spec.listen, 'listen', { allowPortZero: true })
-    if (spec.upstream !== undefined) parseHostPort(spec.upstream, 'upstream')
-  } catch (err) {
-    throw new ControlError(400, `bad request body: ${(err as Error).message}`)
   }
 }

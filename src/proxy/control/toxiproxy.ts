@@ -1,33 +1,27 @@
 // A toxiproxy-compatible HTTP API over quicksand's proxies: the routes, JSON shapes, status codes, toxic
 // names and attributes of Shopify's toxiproxy, so its clients drive quicksand unchanged.
 
+import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
-import { expectObject, type JsonObject, optionalBoolean, optionalString } from './body.js'
+import { decodeBody, goField, goObject, readFields } from './go-json.js'
 import {
   ControlError,
   type ControlListenOptions,
   type ControlServer,
   listenControl,
-  parseJsonBody,
   sendEmpty,
   sendJson,
 } from './http.js'
-import {
-  checkAddresses,
-  DEFAULT_LISTEN,
-  ProxyRegistry,
-  type ProxySpec,
-  type ToxicSpec,
-  toxicType,
-} from './registry.js'
-import { mergeAttributes } from './toxics/index.js'
+import { type PopulateResult, ProxyRegistry, type ProxySpec, type ToxicSpec, toxicType } from './registry.js'
 
 /** toxiproxy's default API port. */
 export const TOXIPROXY_DEFAULT_PORT = 8474
 
-const PROXY_FIELDS = ['name', 'listen', 'upstream', 'enabled'] as const
-const TOXIC_FIELDS = ['name', 'type', 'stream', 'toxicity', 'attributes'] as const
+/** The fields of toxiproxy's Proxy struct, with their Go types. */
+const PROXY_FIELDS = { name: 'string', listen: 'string', upstream: 'string', enabled: 'bool' } as const
+/** The fields of toxiproxy's ToxicWrapper struct besides its attributes. */
+const TOXIC_FIELDS = { name: 'string', type: 'string', stream: 'string', toxicity: 'float32' } as const
 
 /** The version GET /version reports: quicksand's own. */
 export const CONTROL_VERSION: string = (() => {
@@ -62,6 +56,8 @@ async function route(
   res: ServerResponse,
   body: Buffer,
 ): Promise<void> {
+  // Every answer carries a request id, as toxiproxy's logging middleware sets one.
+  res.setHeader('X-Toxiproxy-Request-Id', requestId())
   // As toxiproxy: a browser must not be able to reach a local API that opens listeners.
   if ((req.headers['user-agent'] ?? '').startsWith('Mozilla/'))
     throw new ControlError(403, 'User agent not allowed')
@@ -81,7 +77,7 @@ async function route(
 
   if (parts.length === 1 && first === 'version') {
     allow(method, ['GET'])
-    return sendJson(res, 200, { version: CONTROL_VERSION })
+    return sendVersion(res)
   }
   if (parts.length === 1 && first === 'reset') {
     allow(method, ['POST'])
@@ -90,8 +86,18 @@ async function route(
   }
   if (parts.length === 1 && first === 'populate') {
     allow(method, ['POST'])
-    const specs = populateSpecs(parseJsonBody(body))
-    return sendJson(res, 201, { proxies: await registry.populate(specs) })
+    // As toxiproxy: every answer carries the proxies (null when none): those made before a failure.
+    let result: PopulateResult
+    try {
+      result = await registry.populate(populateSpecs(decodeBody(body)))
+    } catch (err) {
+      if (!(err instanceof ControlError)) throw err
+      result = { proxies: [], error: err }
+    }
+    const proxies = result.proxies.length > 0 ? result.proxies : null
+    if (!result.error) return sendJson(res, 201, { proxies })
+    const { message, status } = result.error
+    return sendJson(res, status, { error: message, status, proxies })
   }
   if (first !== 'proxies' || rest.length > 0 || (third !== undefined && third !== 'toxics')) {
     throw new ControlError(404, `no route for ${method} ${path}`)
@@ -99,7 +105,7 @@ async function route(
   if (proxyName === undefined) {
     allow(method, ['GET', 'POST'])
     if (method === 'GET') return sendJson(res, 200, registry.all())
-    return sendJson(res, 201, await registry.create(createSpec(parseJsonBody(body), 'proxy')))
+    return sendJson(res, 201, await registry.create(createSpec(decodeBody(body))))
   }
   if (third === undefined) {
     allow(method, ['GET', 'POST', 'PATCH', 'DELETE'])
@@ -108,15 +114,15 @@ async function route(
       await registry.remove(proxyName)
       return sendEmpty(res, 204)
     }
-    const change = updateSpec(parseJsonBody(body), proxyName)
+    // As toxiproxy: the proxy is looked up before its body is read.
     if (!registry.has(proxyName)) throw new ControlError(404, 'proxy not found')
-    return sendJson(res, 200, await registry.update(proxyName, change))
+    return sendJson(res, 200, await registry.update(proxyName, updateSpec(decodeBody(body))))
   }
   if (toxicName === undefined) {
     allow(method, ['GET', 'POST'])
     if (method === 'GET') return sendJson(res, 200, registry.toxics(proxyName))
     if (!registry.has(proxyName)) throw new ControlError(404, 'proxy not found')
-    return sendJson(res, 200, registry.addToxic(proxyName, toxicSpec(parseJsonBody(body))))
+    return sendJson(res, 200, registry.addToxic(proxyName, toxicSpec(decodeBody(body))))
   }
   allow(method, ['GET', 'POST', 'PATCH', 'DELETE'])
   if (method === 'GET') return sendJson(res, 200, registry.toxic(proxyName, toxicName))
@@ -124,8 +130,8 @@ async function route(
     registry.removeToxic(proxyName, toxicName)
     return sendEmpty(res, 204)
   }
-  const current = registry.toxic(proxyName, toxicName)
-  const update = toxicUpdate(parseJsonBody(body), current)
+  registry.toxic(proxyName, toxicName)
+  const update = toxicUpdate(decodeBody(body))
   return sendJson(res, 200, registry.updateToxic(proxyName, toxicName, update.attributes, update.toxicity))
 }
 
@@ -135,104 +141,78 @@ function allow(method: string, methods: readonly string[]): void {
   }
 }
 
-function createSpec(input: unknown, what: string): ProxySpec {
-  const body = expectObject(input, what, PROXY_FIELDS)
-  const name = optionalString(body, 'name')
-  const upstream = optionalString(body, 'upstream')
-  if (!name)
-    throw new ControlError(400, `missing required field: name${what === 'proxy' ? '' : ` at ${what}`}`)
-  if (!upstream)
-    throw new ControlError(400, `missing required field: upstream${what === 'proxy' ? '' : ` at ${what}`}`)
-  const listen = optionalString(body, 'listen') || DEFAULT_LISTEN
-  checkAddresses({ listen, upstream })
-  return { name, listen, upstream, enabled: optionalBoolean(body, 'enabled') ?? true }
+/** GET /version byte for byte as toxiproxy writes it (its own JSON, newline and content type). */
+function sendVersion(res: ServerResponse): void {
+  const text = `{"version": ${JSON.stringify(CONTROL_VERSION)}}\n`
+  res.writeHead(200, {
+    'content-type': 'application/json;charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  })
+  res.end(text)
 }
 
+/** A request id shaped like the xid toxiproxy's logger hands out: 20 characters of base32hex. */
+function requestId(): string {
+  const alphabet = '0123456789abcdefghijklmnopqrstuv'
+  return [...randomBytes(20)].map((b) => alphabet[b % 32]).join('')
+}
+
+/** A proxy as create and populate read it: name and upstream must be non-empty; the rest may be left out. */
+function proxySpec(input: unknown, at: string): ProxySpec {
+  const fields = readFields(goObject(input, 'toxiproxy.Proxy'), 'Proxy', PROXY_FIELDS)
+  if (!fields.name) throw new ControlError(400, `missing required field: name${at}`)
+  if (!fields.upstream) throw new ControlError(400, `missing required field: upstream${at}`)
+  return {
+    name: fields.name,
+    listen: fields.listen ?? '',
+    upstream: fields.upstream,
+    enabled: fields.enabled ?? true,
+  }
+}
+
+function createSpec(input: unknown): ProxySpec {
+  return proxySpec(input, '')
+}
+
+/** Populate checks every proxy before it creates any, as toxiproxy does. */
 function populateSpecs(input: unknown): ProxySpec[] {
+  if (input === null) return []
   if (!Array.isArray(input)) {
     throw new ControlError(
       400,
-      `bad request body: populate takes a JSON array of proxies, got ${JSON.stringify(input) ?? 'nothing'}`,
+      `bad request body: json: cannot unmarshal ${typeof input} into Go value of type []toxiproxy.Proxy`,
     )
   }
-  const specs = input.map((item, i) => createSpec(item, `proxy ${i + 1}`))
-  const names = new Set<string>()
-  for (const spec of specs) {
-    if (names.has(spec.name))
-      throw new ControlError(400, `bad request body: duplicate proxy name ${JSON.stringify(spec.name)}`)
-    names.add(spec.name)
-  }
-  return specs
+  return input.map((item, i) => proxySpec(item, ` at proxy ${i + 1}`))
 }
 
-function updateSpec(input: unknown, name: string): Partial<Omit<ProxySpec, 'name'>> {
-  const body = expectObject(input ?? {}, 'proxy', PROXY_FIELDS)
-  const newName = optionalString(body, 'name')
-  if (newName !== undefined && newName !== name) {
-    throw new ControlError(
-      400,
-      `bad request body: name cannot be changed (is ${JSON.stringify(name)}, got ${JSON.stringify(newName)})`,
-    )
-  }
-  const change: Partial<Omit<ProxySpec, 'name'>> = {}
-  const listen = optionalString(body, 'listen')
-  const upstream = optionalString(body, 'upstream')
-  const enabled = optionalBoolean(body, 'enabled')
-  checkAddresses({ listen, upstream })
-  if (listen !== undefined) change.listen = listen
-  if (upstream !== undefined) change.upstream = upstream
-  if (enabled !== undefined) change.enabled = enabled
+/** A proxy update: what is left out or null stays as it is, and a name is ignored, as in toxiproxy. */
+function updateSpec(input: unknown): Partial<Omit<ProxySpec, 'name'>> {
+  const { name: _ignored, ...change } = readFields(goObject(input, 'toxiproxy.Proxy'), 'Proxy', PROXY_FIELDS)
   return change
 }
 
-function toxicity(body: JsonObject): number | undefined {
-  const value = body.toxicity
-  if (value === undefined) return undefined
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw new ControlError(
-      400,
-      `bad request body: toxicity must be a number from 0 to 1, got ${JSON.stringify(value)}`,
-    )
+function direction(stream: string): 'upstream' | 'downstream' {
+  const lower = stream.toLowerCase()
+  if (lower !== 'upstream' && lower !== 'downstream') {
+    throw new ControlError(400, 'stream was invalid, can be either upstream or downstream')
   }
-  return value
+  return lower
 }
 
-function stream(body: JsonObject): 'upstream' | 'downstream' | undefined {
-  const value = body.stream
-  if (value === undefined) return undefined
-  if (value !== 'upstream' && value !== 'downstream') {
-    throw new ControlError(
-      400,
-      `stream was invalid, can be either upstream or downstream (got ${JSON.stringify(value)})`,
-    )
-  }
-  return value
-}
-
+/** A new toxic, checked in toxiproxy's order: the fields' types, the stream, then the type. */
 function toxicSpec(input: unknown): ToxicSpec {
-  const body = expectObject(input, 'toxic', TOXIC_FIELDS)
-  const toxic = toxicType(body.type)
-  const direction = stream(body) ?? 'downstream'
-  const merged = mergeAttributes(toxic, body.attributes, toxic.defaults)
-  if ('error' in merged) throw new ControlError(400, `bad request body: ${merged.error}`)
-  const name = optionalString(body, 'name') || `${toxic.type}_${direction}`
-  return { name, toxic, stream: direction, toxicity: toxicity(body) ?? 1, attributes: merged.attributes }
+  const object = goObject(input, 'toxics.ToxicWrapper')
+  const fields = readFields(object, 'ToxicWrapper', TOXIC_FIELDS)
+  const stream = direction(fields.stream ?? 'downstream')
+  const name = fields.name || `${fields.type ?? ''}_${stream}`
+  const toxic = toxicType(fields.type)
+  return { name, toxic, stream, toxicity: fields.toxicity ?? 1, attributes: goField(object, 'attributes') }
 }
 
-function toxicUpdate(
-  input: unknown,
-  current: { name: string; type: string; stream: string },
-): { attributes: unknown; toxicity: number | undefined } {
-  const body = expectObject(input ?? {}, 'toxic', TOXIC_FIELDS)
-  // Clients send the whole toxic back; name, type and stream may come along but cannot change.
-  for (const field of ['name', 'type', 'stream'] as const) {
-    const value = body[field]
-    if (value !== undefined && value !== current[field]) {
-      throw new ControlError(
-        400,
-        `bad request body: ${field} cannot be changed (is ${JSON.stringify(current[field])}, got ${JSON.stringify(value)}); delete the toxic and add a new one`,
-      )
-    }
-  }
-  return { attributes: body.attributes, toxicity: toxicity(body) }
+/** A toxic update reads only attributes and toxicity; name, type and stream are ignored, as in toxiproxy. */
+function toxicUpdate(input: unknown): { attributes: unknown; toxicity: number | undefined } {
+  const object = goObject(input, 'toxics.ToxicWrapper')
+  const { toxicity } = readFields(object, 'ToxicWrapper', { toxicity: 'float32' } as const)
+  return { attributes: goField(object, 'attributes'), toxicity }
 }

@@ -1,14 +1,13 @@
-import { common, type ToxicType } from './toxic.js'
+import { common, type ToxicType, timerValue } from './toxic.js'
 
 /** latency: delay all data by `latency` ms +/- `jitter` ms (uniform). */
 export const latencyToxic: ToxicType = {
   type: 'latency',
   defaults: { latency: 0, jitter: 0 },
-  timers: { latency: 1, jitter: 1 },
   toImpairment: (a, s) => ({
     kind: 'latency',
-    ms: a.latency!,
-    jitterMs: a.jitter!,
+    ms: timerValue(a.latency),
+    jitterMs: timerValue(a.jitter),
     distribution: 'uniform',
     ...common(s),
   }),

@@ -1,9 +1,8 @@
-import { common, type ToxicType } from './toxic.js'
+import { common, type ToxicType, timerValue } from './toxic.js'
 
 /** reset_peer: reset the connection (RST) `timeout` ms after data arrives; 0 resets at once. */
 export const resetPeerToxic: ToxicType = {
   type: 'reset_peer',
   defaults: { timeout: 0 },
-  timers: { timeout: 1 },
-  toImpairment: (a, s) => ({ kind: 'reset', timeoutMs: a.timeout!, ...common(s) }),
+  toImpairment: (a, s) => ({ kind: 'reset', timeoutMs: timerValue(a.timeout), ...common(s) }),
 }

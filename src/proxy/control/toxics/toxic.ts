@@ -1,5 +1,6 @@
 // The interface every toxiproxy toxic type implements: its attributes in toxiproxy's units and how it
 // becomes a quicksand impairment. One module per toxic, as toxiproxy keeps them.
+import { MAX_TIMER_MS } from '../../../errors/field-error.js'
 import type { Impairment } from '../../types.js'
 
 /** A toxic's attributes: toxiproxy sends them all as integers. */
@@ -18,13 +19,6 @@ export interface ToxicType {
   readonly type: string
   /** Every attribute with the value toxiproxy uses when it is left out (Go's zero value). */
   readonly defaults: Readonly<ToxicAttributes>
-  /**
-   * Attributes that end up in a timer, with their units per ms (1 for ms, 1000 for µs): each must stay
-   * within MAX_TIMER_MS, since Node fires a longer timer at once.
-   */
-  readonly timers?: Readonly<Record<string, number>>
-  /** A rule across attributes; returns the broken rule's message, or undefined when they are fine. */
-  check?(attributes: ToxicAttributes): string | undefined
   /** The impairment doing the same; null when the attributes make the toxic a no-op (bandwidth rate 0). */
   toImpairment(attributes: ToxicAttributes, settings: ToxicSettings): Impairment | null
 }
@@ -35,5 +29,21 @@ export function common(settings: ToxicSettings): {
   direction: 'upstream' | 'downstream'
   toxicity: number
 } {
-  return { name: settings.name, direction: settings.stream, toxicity: settings.toxicity }
+  // toxiproxy compares a random draw in [0, 1) with any toxicity, so 2 always acts and -1 never does.
+  const toxicity = Math.min(1, Math.max(0, settings.toxicity))
+  return { name: settings.name, direction: settings.stream, toxicity }
+}
+
+/** A count as an impairment takes it: toxiproxy accepts negative values and treats them as 0. */
+export function atLeastZero(value: number | undefined): number {
+  return Math.max(0, value ?? 0)
+}
+
+/**
+ * A time in `perMs` units per ms (1 for ms, 1000 for µs) as a timer takes it: negative is 0, as Go's
+ * time.After fires at once, and anything past MAX_TIMER_MS is held at it, since Node would fire a
+ * longer timer at once while Go waits (24 days is as good as forever for a test).
+ */
+export function timerValue(value: number | undefined, perMs = 1): number {
+  return Math.min(atLeastZero(value), MAX_TIMER_MS * perMs)
 }
