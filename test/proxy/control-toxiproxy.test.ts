@@ -403,6 +403,46 @@ describe('toxiproxy-compatible API, driven by toxiproxy-node-client', () => {
     expect((await roundTrip(portOf(before.json.keep.listen), 'abcdefgh')).data.toString()).toBe('abcde')
   })
 
+  test("every toxic type with the attribute values toxiproxy-node-client's own tests use", async () => {
+    // Its test helper creates proxies on localhost:0 (the upstream is never dialled here).
+    const types: [string, Record<string, number>][] = [
+      ['latency', { latency: 1000, jitter: 100 }],
+      ['bandwidth', { rate: 1000 }],
+      ['slow_close', { delay: 1000 }],
+      ['timeout', { timeout: 5000 }],
+      ['slicer', { average_size: 1000, delay: 1000, size_variation: 1000 }],
+      ['reset_peer', { timeout: 1000 }],
+      ['limit_data', { bytes: 42 }],
+    ]
+    for (const [type, attributes] of types) {
+      const proxy = await toxiproxy.createProxy({
+        listen: 'localhost:0',
+        name: `add-${type}-toxic-test`,
+        upstream: `localhost:${echo.port}`,
+      })
+      expect(proxy.listen).toMatch(/^127\.0\.0\.1:\d+$/)
+      const toxic = await proxy.addToxic({ type, attributes } as never)
+      expect(toxic.attributes, type).toEqual(attributes)
+      expect((await proxy.getToxic(toxic.name)).toJson()).toEqual(toxic.toJson())
+      const updated = await toxic.update({ attributes, toxicity: 0.5 } as never)
+      expect(updated.toxicity).toBe(0.5)
+      await toxic.remove()
+      expect((await raw('GET', `/proxies/${proxy.name}/toxics`)).json).toEqual([])
+      await proxy.remove()
+    }
+    expect(await toxiproxy.getAll()).toEqual({})
+    const populated = await toxiproxy.populate([
+      { name: 'p1', listen: 'localhost:0', upstream: `localhost:${echo.port}` },
+      { name: 'p2', listen: 'localhost:0', upstream: `localhost:${echo.port}` },
+    ])
+    expect(Object.keys(populated).sort()).toEqual(['p1', 'p2'])
+    const p1 = await toxiproxy.get('p1')
+    const disabled = await p1.update({ enabled: false, listen: p1.listen, upstream: p1.upstream })
+    expect(disabled.enabled).toBe(false)
+    await toxiproxy.reset()
+    expect((await toxiproxy.get('p1')).enabled).toBe(true)
+  })
+
   test('close() closes every proxy it created', async () => {
     const proxy = await proxyTo('short')
     await api.close()
