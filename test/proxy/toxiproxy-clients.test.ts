@@ -8,7 +8,7 @@ import { startControlServer } from '../../src/proxy/control/toxiproxy.js'
 import { closeTracked, track, trackSocket } from '../helpers/cleanup.js'
 import { sha256 } from '../helpers/digest.js'
 import { payload } from '../helpers/payload.js'
-import { connect, roundTrip, startEcho, type TestServer } from '../helpers/tcp.js'
+import { collect, connect, roundTrip, startEcho, type TestServer } from '../helpers/tcp.js'
 
 let api: ControlServer
 let echo: TestServer
@@ -343,6 +343,47 @@ describe('lenient where toxiproxy is', () => {
     expect(timeout.status).toBe(200)
     expect(timeout.json.attributes).toEqual({ timeout: -10 })
   })
+})
+
+describe('toxic semantics as toxiproxy', () => {
+  test('/reset closes the connections a timeout toxic held; a fresh one then passes', async () => {
+    const created = await send('POST', '/proxies', goCreateBody('t', '127.0.0.1:0'))
+    const port = portOf(created.json.listen)
+    await send('POST', '/proxies/t/toxics', '{"type":"timeout","attributes":{"timeout":0}}')
+    const socket = trackSocket(await connect(port))
+    const outcome = collect(socket)
+    socket.write('dropped')
+    expect((await send('POST', '/reset')).status).toBe(204)
+    const result = await outcome
+    expect(result.data.toString()).toBe('')
+    expect((await roundTrip(port, 'fresh')).data.toString()).toBe('fresh')
+  })
+
+  for (const [type, attributes] of [
+    ['reset_peer', '{"timeout":0}'],
+    ['limit_data', '{"bytes":0}'],
+  ] as const) {
+    test(`${type} leaves an idle connection open until its first data`, async () => {
+      const created = await send('POST', '/proxies', goCreateBody('idle', '127.0.0.1:0'))
+      const port = portOf(created.json.listen)
+      const idle = trackSocket(await connect(port))
+      const idleOutcome = collect(idle)
+      const added = await send(
+        'POST',
+        '/proxies/idle/toxics',
+        `{"type":"${type}","attributes":${attributes}}`,
+      )
+      expect(added.status).toBe(200)
+      // A connection that is used meets the toxic: closed with nothing passed.
+      const used = await roundTrip(port, 'request')
+      expect(used.data.length).toBe(0)
+      // The idle one outlived it; its first bytes end it the same way.
+      expect(idle.destroyed).toBe(false)
+      idle.write('late')
+      const result = await idleOutcome
+      expect(result.data.length).toBe(0)
+    })
+  }
 })
 
 describe('byte-level answers', () => {

@@ -169,6 +169,7 @@ export class ProxyRegistry {
   /** Enables every proxy and removes every toxic (toxiproxy's POST /reset). */
   async reset(): Promise<void> {
     for (const entry of this.proxies.values()) {
+      if (entry.running && entry.toxics.some(closesOnRemoval)) closeConnections(entry)
       entry.toxics = []
       if (entry.running) entry.running.clear()
       else await start(entry)
@@ -233,6 +234,7 @@ export class ProxyRegistry {
   removeToxic(proxyName: string, toxicName: string): void {
     const entry = this.get(proxyName)
     const toxic = findToxic(entry, toxicName)
+    if (entry.running && closesOnRemoval(toxic)) closeConnections(entry)
     entry.running?.remove(toxic.name)
     entry.toxics = entry.toxics.filter((t) => t !== toxic)
   }
@@ -326,6 +328,24 @@ function impairmentCall(call: () => unknown): void {
     if (err instanceof ImpairmentError) throw new ControlError(400, `bad request body: ${err.message}`)
     throw err
   }
+}
+
+/** toxiproxy's timeout toxic closes every connection when it goes (its Cleanup), dropping what it held. */
+function closesOnRemoval(toxic: ToxicEntry): boolean {
+  return toxic.toxic.type === 'timeout'
+}
+
+/**
+ * Closes every open connection of a running proxy, dropping what its stages hold: an outage that cuts
+ * the connections open, removed in the same turn so that no new connection meets it.
+ */
+function closeConnections(entry: ProxyEntry): void {
+  const running = entry.running
+  if (!running) return
+  let name = 'timeout-cleanup'
+  while (entry.toxics.some((t) => t.name === name)) name += '_'
+  running.add({ kind: 'outage', mode: 'refuse', cutExisting: true, name })
+  running.remove(name)
 }
 
 function toImpairment(toxic: ToxicEntry): Impairment | null {

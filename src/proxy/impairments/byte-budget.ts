@@ -1,15 +1,24 @@
 import type { Stage, StageContext } from '../impairment.js'
 import type { ConnectionEnd } from '../types.js'
 
-/** Forward `budget` bytes, then end the connection behind them and swallow the rest (cutoff, limitData). */
-export function byteBudgetStage(budget: number, end: ConnectionEnd, context: StageContext): Stage {
+/**
+ * Forward `budget` bytes, then end the connection behind them and swallow the rest (cutoff, limitData).
+ * A budget of 0 ends the connection at once, unless `waitForData`: then at the first bytes, as
+ * toxiproxy's limit_data does, so an idle pooled connection survives until it is used.
+ */
+export function byteBudgetStage(
+  budget: number,
+  end: ConnectionEnd,
+  context: StageContext,
+  waitForData = false,
+): Stage {
   let left = budget
   let spent = false
   const finish = (): void => {
     spent = true
     context.emit({ signal: 'terminate', end })
   }
-  if (left === 0) queueMicrotask(() => !spent && finish())
+  if (left === 0 && !waitForData) queueMicrotask(() => !spent && finish())
   return {
     write(item) {
       if (spent) {

@@ -9,7 +9,10 @@ export interface LimitDataImpairment extends ImpairmentCommon {
   bytes: number
 }
 
-/** Close the connection once `bytes` went through (toxiproxy's limit_data: downstream by default). */
+/**
+ * Close the connection once `bytes` went through (toxiproxy's limit_data: downstream by default); the
+ * limit is checked as data arrives, so with 0 an idle connection stays open until its first bytes.
+ */
 export const limitData: ImpairmentModule<LimitDataImpairment> = {
   kind: 'limitData',
   protocols: ['tcp'],
@@ -18,5 +21,5 @@ export const limitData: ImpairmentModule<LimitDataImpairment> = {
   normalize(input) {
     return { ...input, bytes: integer('limitData.bytes', input.bytes, 0) }
   },
-  stage: (params, context) => byteBudgetStage(params.bytes, 'limit-data', context),
+  stage: (params, context) => byteBudgetStage(params.bytes, 'limit-data', context, true),
 }

@@ -3,13 +3,16 @@ import type { Duration } from '../types.js'
 import type { ImpairmentCommon } from './common.js'
 import { duration } from './params.js'
 
-/** TCP: reset both sides (RST) after timeoutMs (0 = at once), as toxiproxy's reset_peer. */
+/** TCP: reset both sides (RST) timeoutMs after the first data (0 = at once), as toxiproxy's reset_peer. */
 export interface ResetImpairment extends ImpairmentCommon {
   kind: 'reset'
   timeoutMs?: Duration
 }
 
-/** Reset the connection (RST both ways) after timeoutMs, as toxiproxy's reset_peer: bytes meanwhile are held, not forwarded. */
+/**
+ * Reset the connection (RST both ways) timeoutMs after the first data arrives, as toxiproxy's
+ * reset_peer: an idle pooled connection survives until it is used; bytes meanwhile are held.
+ */
 export const reset: ImpairmentModule<ResetImpairment> = {
   kind: 'reset',
   protocols: ['tcp'],
@@ -19,11 +22,14 @@ export const reset: ImpairmentModule<ResetImpairment> = {
     return { ...input, timeoutMs: duration('reset.timeoutMs', input.timeoutMs, 0) }
   },
   stage(params, context) {
-    // A timer even for 0, so the reset lands after the connection is fully set up.
-    const timer = setTimeout(() => context.terminate('reset', 'reset'), params.timeoutMs as number)
+    let timer: NodeJS.Timeout | undefined
     const held: Item[] = []
     return {
-      write: (item) => held.push(item),
+      write(item) {
+        // A timer even for 0, so the reset never lands inside the write that started it.
+        timer ??= setTimeout(() => context.terminate('reset', 'reset'), params.timeoutMs as number)
+        held.push(item)
+      },
       release() {
         clearTimeout(timer)
         return held.splice(0)
