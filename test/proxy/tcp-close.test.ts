@@ -15,7 +15,7 @@ function startGreeter(): Promise<TestServer> {
 describe('closing a TCP connection', () => {
   test('a reset after the proxy already sent its FIN still closes the socket', async () => {
     const greeter = track(await startGreeter())
-    // The reset holds upstream bytes and fires later; the greeting and its FIN reach the client first.
+    // The reset holds upstream bytes and fires after them; the greeting and its FIN reach the client first.
     const proxy = track(
       await createProxy({
         protocol: 'tcp',
@@ -33,6 +33,8 @@ describe('closing a TCP connection', () => {
     })
     client.on('end', () => {
       ended = true
+      // The reset starts at the first upstream data, as toxiproxy's reset_peer: send some after the FIN.
+      client.write('x')
     })
     client.on('error', () => {})
     expect(await until(() => ended, 5000)).toBe(true)
