@@ -262,13 +262,14 @@ describe('tcp impairments', () => {
 
   test('slicer delivers the same bytes in many small pieces', async () => {
     const { proxy } = await echoProxy([
-      { kind: 'slicer', averageSize: 500, sizeVariation: 200, delayUs: 2000 },
+      { kind: 'slicer', averageSize: 500, sizeVariation: 200, delayUs: 5000 },
     ])
     const data = payload(10_000)
     const result = await roundTrip(proxy.port, data)
     expect(sha256(result.data)).toBe(sha256(data))
-    // 10 kB in ~500 B pieces 2 ms apart cannot arrive in a few reads.
-    expect(result.chunks).toBeGreaterThanOrEqual(8)
+    // 10 kB in ~20 pieces 5 ms apart spans ~100 ms: unsliced it arrives in one or two reads, and
+    // even a reader starved by a busy machine sees it in several.
+    expect(result.chunks).toBeGreaterThanOrEqual(4)
   })
 
   test('toxicity picks connections from the seed, the same ones every run', async () => {
