@@ -114,6 +114,7 @@ export function buildReport(
     ackP50Ms: ms(ack.percentileMs(50)),
     ackP95Ms: ms(ack.percentileMs(95)),
     ackP99Ms: ms(ack.percentileMs(99)),
+    ackPercentiles: ack.percentileDistribution().map(([p, value]) => [p, ms(value)]),
     controlAckP95Ms: ms(histogram('controlAck').percentileMs(95)),
     bulkAckP95Ms: ms(histogram('bulkAck').percentileMs(95)),
     streamDurationP95Ms: ms(histogram('streamDuration').percentileMs(95)),

@@ -144,6 +144,8 @@ export interface LoadReportBody {
   ackP50Ms: number
   ackP95Ms: number
   ackP99Ms: number
+  /** ACK latency percentile distribution, [percentile, ms] pairs (see LatencyHistogram.percentileDistribution). */
+  ackPercentiles?: Array<[number, number]>
   controlStreams: number
   bulkStreams: number
   controlAckP95Ms: number

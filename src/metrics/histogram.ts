@@ -89,6 +89,25 @@ export class LatencyHistogram {
     return this.#histogram.getValueAtPercentile(p) / 1000
   }
 
+  /**
+   * The classic HDR percentile distribution: [percentile, ms] pairs at 0, 50, 75, 87.5, ... (each
+   * step halves what is left), as far as the sample count resolves, then 100 (the maximum).
+   */
+  percentileDistribution(): Array<[number, number]> {
+    if (this.count === 0) return []
+    const points: Array<[number, number]> = []
+    // Two ticks per halving, as HdrHistogram's own percentile output; past 1/count there is no
+    // more information, and 99.9999 bounds a huge run.
+    for (let step = 0; ; step++) {
+      const rest = 0.5 ** (step / 2)
+      if (rest * this.count < 1 || rest < 1e-6) break
+      const percentile = Math.round((1 - rest) * 100 * 1e6) / 1e6
+      points.push([percentile, this.percentileMs(percentile)])
+    }
+    points.push([100, this.maxMs])
+    return points
+  }
+
   /** Adds every sample of another histogram into this one (e.g. one per worker thread). */
   merge(other: LatencyHistogram): this {
     if (!(other instanceof LatencyHistogram)) {

@@ -1,9 +1,10 @@
-import { test as baseTest, expect } from 'vitest'
+import { test as baseTest, expect, inject } from 'vitest'
 import type { FabricFixture } from '../fabric/fixture.js'
 import { fixtureNames, type QuicksandFixtures, TestScope } from '../fixtures.js'
 import { type ReportSummary, summarizeReport } from '../load/summary.js'
 import { matchers } from '../matchers/index.js'
 import type { ProxyFixture } from '../proxy/fixture.js'
+import { earlierProxyEvents, RUN_DIR_KEY, writeRunFile } from '../reporter/run-file.js'
 
 expect.extend(matchers)
 
@@ -30,10 +31,20 @@ const fromScope = Object.fromEntries(
 export const test = baseTest.extend<QuicksandFixtures & QuicksandScope>({
   quicksand: async ({ task }, use) => {
     // Each report's headline figures go into the test's metadata, for reporters to show.
-    const meta = task.meta as { quicksand?: ReportSummary[] }
-    const scope = new TestScope(task.name, (report) => {
+    const meta = task.meta as { quicksand?: ReportSummary[]; quicksandRunFiles?: string[] }
+    // Set by quicksand/reporter: each full report goes to a file there, its path into the metadata.
+    const runDir = (inject as (key: string) => string | undefined)(RUN_DIR_KEY)
+    const scope: TestScope = new TestScope(task.name, (report) => {
       meta.quicksand ??= []
       meta.quicksand.push(summarizeReport(report))
+      if (runDir) {
+        meta.quicksandRunFiles ??= []
+        const earlier = earlierProxyEvents(scope.events.between(), report)
+        const test = { id: task.id, name: task.name }
+        meta.quicksandRunFiles.push(
+          writeRunFile(runDir, test, meta.quicksandRunFiles.length, report, earlier),
+        )
+      }
     })
     try {
       await use(scope)
