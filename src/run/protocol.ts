@@ -39,13 +39,18 @@ export interface EventMessage {
   event: { at: number; type: string; [detail: string]: unknown }
 }
 
+/** The worker has loaded its workload and starts running its task. */
+export interface ReadyMessage {
+  type: 'ready'
+}
+
 /** The worker's last message on its port: everything it recorded has been sent. */
 export interface EndMessage {
   type: 'end'
 }
 
 /** Every message a worker sends over its port while it runs. */
-export type WorkerMessage = SampleMessage | EventMessage | EndMessage
+export type WorkerMessage = SampleMessage | EventMessage | ReadyMessage | EndMessage
 
 /** Every message the main thread sends to a running worker. */
 export type MainMessage = { type: 'stop'; reason: string }

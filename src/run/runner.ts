@@ -91,6 +91,14 @@ export async function runWorkload<Config, Resolved, Task, Partial, Input extends
   const timeline = new TimelineBuilder(interval)
   const source = workload.name
   const ports: MessagePort[] = []
+  // What a workload does during the run (kill a target after failAfter) counts from when every
+  // worker is ready, so thread start-up does not eat into it, as it does not eat into duration.
+  let ready = 0
+  let cleanup: (() => void) | undefined
+  let finished = false
+  const startDuring = () => {
+    if (!finished) cleanup = workload.during?.(resolved, config)
+  }
   const totals: Record<string, number> = {}
   const progress = (counters: Record<string, number>) => {
     if (!options.onProgress) return
@@ -108,6 +116,7 @@ export async function runWorkload<Config, Resolved, Task, Partial, Input extends
         timeline.add(index, message)
         progress(message.counters)
       } else if (message.type === 'event') bus.emit({ ...message.event, source, worker: index })
+      else if (message.type === 'ready' && ++ready === tasks.length) startDuring()
       else if (message.type === 'end') ended()
     })
     const body = {
@@ -127,7 +136,6 @@ export async function runWorkload<Config, Resolved, Task, Partial, Input extends
     maxThreads: tasks.length,
     concurrentTasksPerWorker: 1,
   })
-  const cleanup = workload.during?.(resolved, config)
   let overrun: NodeJS.Timeout | undefined
   let onAbort: (() => void) | undefined
   let results: TaskResult<Partial>[]
@@ -158,6 +166,7 @@ export async function runWorkload<Config, Resolved, Task, Partial, Input extends
   } finally {
     clearTimeout(overrun)
     if (onAbort) signal?.removeEventListener('abort', onAbort)
+    finished = true
     cleanup?.()
     for (const port of ports) port.close()
     await pool.destroy()
@@ -168,10 +177,10 @@ export async function runWorkload<Config, Resolved, Task, Partial, Input extends
     throw new RunError(result.kind, `${workload.name} worker ${failed} failed: ${result.message}`)
   }
   const partials = results.map((result) => (result as Extract<TaskResult<Partial>, { type: 'done' }>).partial)
-  const finished = nowMs()
-  const input = workload.merge(resolved, partials, { startedAt, finishedAt: new Date(finished) }, config)
+  const finishedAt = nowMs()
+  const input = workload.merge(resolved, partials, { startedAt, finishedAt: new Date(finishedAt) }, config)
   const events: ReportEvent[] = bus
-    .between(runStartedAt, finished)
+    .between(runStartedAt, finishedAt)
     .map((event) => ({ ...event, at: round3(event.at - runStartedAt) }))
   const body = { ...input, timeline: timeline.build(), events }
   return { ...body, ...workload.verdict(body) }

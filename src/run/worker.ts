@@ -15,6 +15,7 @@ export default async function runTask(message: TaskMessage): Promise<TaskResult>
   const recorder = new IntervalRecorder(port, message.runStartedAt, message.sampleIntervalMs)
   try {
     const side = (await import(message.workload)).default as WorkerSide<unknown, unknown>
+    port.postMessage({ type: 'ready' } satisfies WorkerMessage)
     const partial = await side.run(message.task, controller.signal, recorder, {
       index: message.index,
       runStartedAt: message.runStartedAt,

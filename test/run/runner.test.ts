@@ -15,6 +15,8 @@ interface ProbeTask {
 interface ProbePartial {
   marker: string
   rounds: number
+  /** Epoch ms at which the worker side began running. */
+  began: number
 }
 
 const dirs: string[] = []
@@ -25,7 +27,14 @@ afterEach(() => {
 /** A workload whose worker side is a TypeScript file written by the test, with a fresh marker. */
 function probeWorkload(
   marker: string,
-): Workload<ProbeTask, ProbeTask, ProbeTask, ProbePartial, { markers: string[]; rounds: number }> {
+  duringStarts: number[] = [],
+): Workload<
+  ProbeTask,
+  ProbeTask,
+  ProbeTask,
+  ProbePartial,
+  { markers: string[]; rounds: number; began: number[] }
+> {
   const dir = mkdtempSync(join(process.cwd(), 'test', 'run', '.probe-'))
   dirs.push(dir)
   // Type annotations make this TypeScript: only a worker that runs sources can load it.
@@ -33,7 +42,8 @@ function probeWorkload(
     join(dir, 'worker.ts'),
     `const marker: string = ${JSON.stringify(marker)}
 export default {
-  async run(task: { rounds: number; fail?: string }, signal: AbortSignal, recorder: any): Promise<{ marker: string; rounds: number }> {
+  async run(task: { rounds: number; fail?: string }, signal: AbortSignal, recorder: any): Promise<{ marker: string; rounds: number; began: number }> {
+    const began = performance.timeOrigin + performance.now()
     if (task.fail) throw Object.assign(new Error('probe failed on purpose'), { code: task.fail })
     let rounds = 0
     for (; rounds < task.rounds && !signal.aborted; rounds++) {
@@ -42,7 +52,7 @@ export default {
       if (rounds === 0) recorder.event('probe.first', { marker })
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
-    return { marker, rounds }
+    return { marker, rounds, began }
   },
 }
 `,
@@ -53,9 +63,14 @@ export default {
     validate: (config) => config,
     plan: (config) => [config, config],
     deadlineMs: () => 20_000,
+    during: () => {
+      duringStarts.push(performance.timeOrigin + performance.now())
+      return () => undefined
+    },
     merge: (_config, partials) => ({
       markers: partials.map((p) => p.marker),
       rounds: partials.reduce((n, p) => n + p.rounds, 0),
+      began: partials.map((p) => p.began),
     }),
     verdict: (input) => ({
       verdict: input.rounds > 0 ? 'pass' : 'fail',
@@ -93,6 +108,15 @@ describe('the runner', () => {
     expect(first[0]).toMatchObject({ source: 'probe', marker })
     expect(first[0]!.at).toBeGreaterThanOrEqual(0)
     expect(JSON.parse(JSON.stringify(report))).toEqual(report)
+  })
+
+  test("a workload's actions during the run start once every worker is ready", async () => {
+    const duringStarts: number[] = []
+    const report = await runWorkload(probeWorkload('x', duringStarts), { rounds: 3 })
+    // during() ran once, after both workers had loaded the workload and begun their task, so a
+    // failAfter counts from when the load sends, not from thread start-up.
+    expect(duringStarts).toHaveLength(1)
+    expect(duringStarts[0]).toBeGreaterThanOrEqual(Math.max(...report.began) - 1)
   })
 
   test("a worker's failure rejects the run with its classified kind", async () => {
