@@ -34,6 +34,8 @@ export interface WorkerPartial extends ReportCounters {
   }
   streamSamples: StreamSample[]
   errorSamples: StreamSample[]
+  /** Targets this worker took out of placement, with the latest reason. */
+  degradedTargets: Record<string, string>
 }
 
 interface TargetTally extends TargetCounters {
@@ -73,6 +75,7 @@ export class Collector {
   private released = 0
   private readonly streamSamples: StreamSample[] = []
   private readonly errorSamples: StreamSample[] = []
+  private readonly degradedTargets: Record<string, string> = {}
 
   constructor(
     targets: readonly string[],
@@ -180,6 +183,13 @@ export class Collector {
     this.recorder.event('failover', { stream, from, to, kind })
   }
 
+  /** `url` was taken out of placement for `ttlMs` because of `reason` (an error kind, or 'slow_ack'). */
+  targetQuarantined(url: string, reason: string, ttlMs: number): void {
+    this.degradedTargets[url] = reason
+    this.recorder.count('quarantines')
+    this.recorder.event('quarantine', { target: url, reason, ttlMs })
+  }
+
   /** Record a finished logical stream (after every attempt it took). */
   recordStream(sample: StreamSample): void {
     this.counts.totalStreams++
@@ -228,6 +238,7 @@ export class Collector {
       },
       streamSamples: this.streamSamples,
       errorSamples: this.errorSamples,
+      degradedTargets: { ...this.degradedTargets },
     }
   }
 }

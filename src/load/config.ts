@@ -32,7 +32,7 @@ export interface LoadConfig extends VerdictThresholds {
   bytesPerStream?: number
   /** Payload bytes per DATA frame; default 16 KiB, at most 1 MiB. */
   payloadSize?: number
-  /** Every Nth stream is control traffic; 0 (default) disables. */
+  /** Streams whose index is a multiple of N (0, N, 2N, …) are control traffic; 0 (default) disables. */
   controlEvery?: number
   /** Payload bytes each control stream carries; default 4096. */
   controlBytesPerStream?: number
@@ -42,11 +42,18 @@ export interface LoadConfig extends VerdictThresholds {
   poolFailover?: boolean
   /** Give up on a connection attempt after this long; default 5 s. */
   connectTimeout?: Duration
-  /** Bound on one whole stream attempt, connection set-up included; default 30 s. */
+  /** Bound on one whole logical stream, failovers and connection set-up included; default 30 s, 0 disables. */
   streamTimeout?: Duration
-  /** Bound on the wait for one ACK; default 2 s. */
+  /** Bound on the wait for one ACK; default 2 s, 0 disables. */
   ackTimeout?: Duration
-  /** After a failed attempt, placement avoids that target for this long; default 5 s, 0 disables. */
+  /**
+   * A target whose attempt failed in a way that tells about the target (refused, reset, timed
+   * out, TLS mismatch) stays out of placement for this long, for every worker; default 5 s, 0 disables.
+   */
+  targetQuarantineTtl?: Duration
+  /** The same for failTarget, a known hard failure; default 5 min (never shorter than targetQuarantineTtl). */
+  failureQuarantineTtl?: Duration
+  /** Older name of targetQuarantineTtl; give one or the other. */
   targetQuarantine?: Duration
   /** Stop starting new streams after this long; with soak, keep starting them until then. */
   duration?: Duration
@@ -72,8 +79,6 @@ export interface LoadConfig extends VerdictThresholds {
 
 /** A validated config: what the report records, plus what the runner needs beyond it. */
 export interface ResolvedConfig extends ReportConfig {
-  failTarget: number
-  failAfterMs: number
   fingerprints: Array<string | undefined>
 }
 
@@ -100,6 +105,8 @@ const KEY_TABLE = {
   connectTimeout: true,
   streamTimeout: true,
   ackTimeout: true,
+  targetQuarantineTtl: true,
+  failureQuarantineTtl: true,
   targetQuarantine: true,
   duration: true,
   soak: true,
@@ -218,6 +225,16 @@ export function resolveConfig(input: LoadConfig): ResolvedConfig {
   const streams = integer(config, 'streams', 100, 1)
   const payloadSize = integer(config, 'payloadSize', 16 * 1024, 1, HARD_MAX_PAYLOAD)
   const durationMs = duration(config, 'duration', soak ? 60_000 : 0, false)
+  if (config.targetQuarantine !== undefined && config.targetQuarantineTtl !== undefined) {
+    throw new ConfigError(
+      'targetQuarantine',
+      config.targetQuarantine,
+      'left out when targetQuarantineTtl is set (it is the older name of the same setting)',
+    )
+  }
+  const quarantineField =
+    config.targetQuarantineTtl !== undefined ? 'targetQuarantineTtl' : 'targetQuarantine'
+  const targetQuarantineMs = duration(config, quarantineField, 5000, false)
   const resolved: ResolvedConfig = {
     targets,
     streams,
@@ -229,9 +246,13 @@ export function resolveConfig(input: LoadConfig): ResolvedConfig {
     shortSessions: boolean(config, 'shortSessions', true),
     poolFailover: boolean(config, 'poolFailover', true),
     connectTimeoutMs: duration(config, 'connectTimeout', 5000),
-    streamTimeoutMs: duration(config, 'streamTimeout', 30_000),
-    ackTimeoutMs: duration(config, 'ackTimeout', 2000),
-    targetQuarantineMs: duration(config, 'targetQuarantine', 5000, false),
+    streamTimeoutMs: duration(config, 'streamTimeout', 30_000, false),
+    ackTimeoutMs: duration(config, 'ackTimeout', 2000, false),
+    targetQuarantineMs,
+    failureQuarantineMs: Math.max(
+      targetQuarantineMs,
+      duration(config, 'failureQuarantineTtl', 5 * 60_000, false),
+    ),
     durationMs,
     soak,
     timeoutMs: duration(config, 'timeout', 600_000),

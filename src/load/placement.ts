@@ -1,51 +1,58 @@
+import type { HealthView } from './target-health.js'
+
 /** How placement treats failed targets. */
 export interface PlacementOptions {
-  /** Retry a failed stream on the next targets; off: a stream only ever tries its own target. */
+  /** Retry a failed stream on other targets; off: a stream only ever tries its own target. */
   poolFailover: boolean
-  /** How long (ms) a target that failed an attempt goes to the back of the order; 0 = never. */
-  quarantineMs: number
 }
 
 /**
- * Which targets a stream tries, in which order: its own (stream mod targets) and, with
- * poolFailover, the ones after it, those in quarantine after a failed attempt moved to the back.
- * Quarantine reorders; it never refuses to try. Pure: the clock is passed in.
+ * Which target each attempt of a stream takes, as the reference load tester places them.
+ * Stream i starts on target i mod n unless that target is quarantined; a retry takes a usable
+ * target other than the one that just failed, spread by i div n so retries do not pile onto one
+ * neighbour. Quarantined targets are skipped; when every candidate is quarantined the stream
+ * still tries one (quarantine reorders, it never refuses to try). Pure: health and clock are
+ * passed in.
  */
 export class Placement {
-  private readonly downUntil: number[]
-
   constructor(
     private readonly targets: number,
     private readonly options: PlacementOptions,
+    private readonly health: HealthView,
   ) {
     if (!Number.isInteger(targets) || targets < 1)
       throw new RangeError(`targets must be >= 1, got ${targets}`)
-    this.downUntil = new Array<number>(targets).fill(0)
   }
 
-  /** Target indexes stream `stream` tries at time `now`, first choice first. */
-  order(stream: number, now: number): number[] {
-    const first = stream % this.targets
-    if (!this.options.poolFailover) return [first]
-    const rotation = Array.from({ length: this.targets }, (_, k) => (first + k) % this.targets)
-    const usable = rotation.filter((i) => this.downUntil[i]! <= now)
-    return usable.length === rotation.length
-      ? rotation
-      : [...usable, ...rotation.filter((i) => this.downUntil[i]! > now)]
+  /** How many attempts a stream gets: one per target with poolFailover, else one. */
+  get attempts(): number {
+    return this.options.poolFailover ? this.targets : 1
   }
 
-  /** An attempt on `target` failed at `now`: quarantine it. */
-  failed(target: number, now: number): void {
-    if (this.options.quarantineMs > 0) this.downUntil[target] = now + this.options.quarantineMs
+  /** The target of attempt `attempt` of stream `stream`, given the target its previous attempt took. */
+  target(stream: number, attempt: number, previous: number, now: number): number {
+    const own = stream % this.targets
+    const spread = Math.floor(stream / this.targets)
+    // With every candidate quarantined, attempt k tries the k-th target of the ring from its own.
+    const fallback = (own + attempt) % this.targets
+    if (attempt === 0) {
+      if (!this.options.poolFailover || !this.health.quarantined(own, now)) return own
+      return this.spreadUsable(spread, -1, fallback, now)
+    }
+    return this.spreadUsable(spread + attempt - 1, previous, fallback, now)
   }
 
-  /** An attempt on `target` succeeded: it leaves quarantine. */
-  succeeded(target: number): void {
-    this.downUntil[target] = 0
+  /** Usable targets (not quarantined, not `exclude`), in index order. */
+  usable(exclude: number, now: number): number[] {
+    const usable: number[] = []
+    for (let i = 0; i < this.targets; i++) {
+      if (i !== exclude && !this.health.quarantined(i, now)) usable.push(i)
+    }
+    return usable
   }
 
-  /** Whether `target` is in quarantine at `now`. */
-  quarantined(target: number, now: number): boolean {
-    return this.downUntil[target]! > now
+  private spreadUsable(spread: number, exclude: number, fallback: number, now: number): number {
+    const usable = this.usable(exclude, now)
+    return usable.length > 0 ? usable[spread % usable.length]! : fallback
   }
 }

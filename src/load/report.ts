@@ -28,7 +28,7 @@ function addInto(into: Record<string, number>, from: Record<string, number>): vo
 
 /** The config as a report records it: no runner-only fields. */
 function reportConfig(config: ResolvedConfig): ReportConfig {
-  const { failTarget: _f, failAfterMs: _a, fingerprints: _p, ...rest } = config
+  const { fingerprints: _p, ...rest } = config
   return rest
 }
 
@@ -132,5 +132,6 @@ export function buildReport(
     },
     streamSamples: sample(partials.map((p) => p.streamSamples)),
     errorSamples: sample(partials.map((p) => p.errorSamples)),
+    degradedTargets: Object.assign({}, ...partials.map((p) => p.degradedTargets)),
   }
 }

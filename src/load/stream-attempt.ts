@@ -14,10 +14,13 @@ export interface AttemptPlan {
   totalBytes: number
   payloadSize: number
   inflightFrames: number
+  /** Bound on the wait for one ACK; 0 = none (the deadline still holds). */
   ackTimeoutMs: number
   /** performance.now() after which the attempt gives up (streamTimeout or the run's timeout). */
   deadline: number
   deadlineKind: ErrorKind
+  /** With ackTimeout off, the CLOSE_ACK is awaited until then (its stream is done, so not `deadline`). */
+  closeDeadline: number
   /** performance.now() when the attempt began; channel setup is timed from here. */
   begun: number
 }
@@ -47,7 +50,8 @@ interface InFlight {
  */
 function nextFrame(channel: ClientChannel, plan: AttemptPlan) {
   const remaining = plan.deadline - performance.now()
-  if (remaining <= plan.ackTimeoutMs) return channel.next(remaining, plan.deadlineKind)
+  if (plan.ackTimeoutMs === 0 || remaining <= plan.ackTimeoutMs)
+    return channel.next(remaining, plan.deadlineKind)
   return channel.next(plan.ackTimeoutMs, channel.confirmed ? 'ack_timeout' : 'connect_timeout')
 }
 
@@ -115,7 +119,11 @@ export async function runAttempt(
   const close = async () => {
     try {
       channel.sendClose(sentBytes)
-      const closeAck = await nextFrame(channel, { ...plan, deadline: Number.POSITIVE_INFINITY })
+      const closeAck = await nextFrame(channel, {
+        ...plan,
+        deadline: plan.ackTimeoutMs > 0 ? Number.POSITIVE_INFINITY : plan.closeDeadline,
+        deadlineKind: 'ack_timeout',
+      })
       if (closeAck.type !== FrameType.CLOSE_ACK) {
         throw new ChannelError(
           'protocol_error',

@@ -9,6 +9,7 @@ import { Collector, type WorkerPartial } from './collector.js'
 import { parseTargetUrl, type ResolvedConfig } from './config.js'
 import { Placement } from './placement.js'
 import { type AttemptProgress, runAttempt } from './stream-attempt.js'
+import { TargetHealth } from './target-health.js'
 
 /** One worker's share of a run. */
 export interface WorkerTask {
@@ -20,7 +21,38 @@ export interface WorkerTask {
   concurrency: number
   /** Epoch ms when the run started; duration and timeout count from here. */
   runStartedAt: number
+  /** The run's shared quarantine (see TargetHealth): one buffer for every worker. */
+  health: SharedArrayBuffer
 }
+
+/**
+ * Failure kinds that say something about the target and so quarantine it, as the reference's
+ * shouldQuarantineTarget: not the stream's or the run's own timeout, an abort, or a fault of ours.
+ */
+const QUARANTINING: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
+  'connect_refused',
+  'connect_timeout',
+  'address_unresolved',
+  'tls_fingerprint_mismatch',
+  'handshake_failed',
+  'reset',
+  'connection_closed',
+  'ack_timeout',
+])
+
+/** Whether a failure of `kind` takes its target out of placement. */
+export function quarantines(kind: ErrorKind): boolean {
+  return QUARANTINING.has(kind)
+}
+
+/** When an attempt must be over, and the kind of its failure if it is not. */
+interface Deadline {
+  at: number
+  kind: ErrorKind
+}
+
+/** A CLOSE still gets this long for its CLOSE_ACK when the run's deadline is nearer. */
+const CLOSE_GRACE_MS = 1000
 
 interface Target {
   url: string
@@ -37,6 +69,7 @@ export class StreamRunner {
   private readonly collector: Collector
   private readonly targets: Target[]
   private readonly placement: Placement
+  private readonly health: TargetHealth
   private readonly transports = new Map<TransportKind, Transport>()
   private readonly pendingCloses: Array<() => Promise<void>> = []
   private readonly runDeadline: number
@@ -50,10 +83,8 @@ export class StreamRunner {
   ) {
     const { config } = task
     this.collector = new Collector(config.targets, recorder)
-    this.placement = new Placement(config.targets.length, {
-      poolFailover: config.poolFailover,
-      quarantineMs: config.targetQuarantineMs,
-    })
+    this.health = new TargetHealth(task.health)
+    this.placement = new Placement(config.targets.length, { poolFailover: config.poolFailover }, this.health)
     this.targets = config.targets.map((url, i) => {
       const { scheme, host, port } = parseTargetUrl(url, `targets[${i}]`)
       return {
@@ -114,24 +145,32 @@ export class StreamRunner {
 
   private async runStream(stream: number): Promise<void> {
     const { config } = this.task
-    const control = config.controlEvery > 0 && (stream + 1) % config.controlEvery === 0
+    const control = config.controlEvery > 0 && stream % config.controlEvery === 0
     const trafficClass: TrafficClassName = control ? 'control' : 'bulk'
     const totalBytes = control ? config.controlBytesPerStream : config.bytesPerStream
     const started = performance.now()
+    // streamTimeout bounds the whole logical stream, every failover included (0 = no bound).
+    const streamDeadline =
+      config.streamTimeoutMs > 0 ? started + config.streamTimeoutMs : Number.POSITIVE_INFINITY
+    const bound: Deadline =
+      streamDeadline <= this.runDeadline
+        ? { at: streamDeadline, kind: 'stream_timeout' }
+        : { at: this.runDeadline, kind: 'run_timeout' }
     const progress: AttemptProgress = { offset: 0 }
     let lastError: unknown
+    let index = -1
     let target = this.targets[stream % this.targets.length]!
     let setupMs = 0
     let tries = 0
-    for (const index of this.placement.order(stream, performance.now())) {
+    for (let attempt = 0; attempt < this.placement.attempts; attempt++) {
+      index = this.placement.target(stream, attempt, index, Date.now())
       const candidate = this.targets[index]!
       if (tries > 0) this.collector.failover(stream, target.url, candidate.url, classifyError(lastError))
       target = candidate
       tries++
       try {
-        setupMs = await this.attempt(stream, trafficClass, totalBytes, target, progress)
+        setupMs = await this.attempt(stream, trafficClass, totalBytes, target, progress, bound)
         lastError = undefined
-        this.placement.succeeded(index)
         break
       } catch (error) {
         lastError = error
@@ -141,8 +180,8 @@ export class StreamRunner {
           kind,
           describeFailure(error, formatHostPort(target.host, target.port)),
         )
-        if (kind === 'run_timeout' || performance.now() >= this.runDeadline) break
-        this.placement.failed(index, performance.now())
+        if (quarantines(kind)) this.quarantine(index, kind)
+        if (kind === 'run_timeout' || kind === 'stream_timeout' || performance.now() >= bound.at) break
       }
     }
     this.collector.recordStream({
@@ -163,6 +202,15 @@ export class StreamRunner {
     })
   }
 
+  /** Take target `index` out of placement for every worker: failTarget for its longer TTL. */
+  private quarantine(index: number, reason: string): void {
+    const { config } = this.task
+    const ttlMs = index === config.failTarget ? config.failureQuarantineMs : config.targetQuarantineMs
+    if (ttlMs <= 0) return
+    this.health.quarantine(index, Date.now(), ttlMs)
+    this.collector.targetQuarantined(this.targets[index]!.url, reason, ttlMs)
+  }
+
   /** One attempt on one target; returns the channel setup time in ms. */
   private async attempt(
     stream: number,
@@ -170,13 +218,13 @@ export class StreamRunner {
     totalBytes: number,
     target: Target,
     progress: AttemptProgress,
+    bound: Deadline,
   ): Promise<number> {
     const { config } = this.task
     const collector = this.collector
     const begun = performance.now()
-    const streamDeadline = begun + config.streamTimeoutMs
-    const deadline = Math.min(streamDeadline, this.runDeadline)
-    const deadlineKind: ErrorKind = streamDeadline <= this.runDeadline ? 'stream_timeout' : 'run_timeout'
+    const deadline = bound.at
+    const deadlineKind = bound.kind
     collector.acquire(target.url)
     try {
       const connection = await this.connection(target, deadline, deadlineKind)
@@ -193,6 +241,7 @@ export class StreamRunner {
         ackTimeoutMs: config.ackTimeoutMs,
         deadline,
         deadlineKind,
+        closeDeadline: Math.max(this.runDeadline, performance.now() + CLOSE_GRACE_MS),
         begun,
       }
       await runAttempt(channel, plan, collector, progress, config.shortSessions)

@@ -63,7 +63,14 @@ export interface ReportConfig extends VerdictThresholds {
   connectTimeoutMs: number
   streamTimeoutMs: number
   ackTimeoutMs: number
+  /** How long a target that failed (or was slow) stays out of placement; 0 = never. */
   targetQuarantineMs: number
+  /** How long failTarget stays out of placement once a stream saw it fail. */
+  failureQuarantineMs: number
+  /** Index of the target killed during the run, -1 when none. */
+  failTarget: number
+  /** When failTarget was killed, in ms after the run started. */
+  failAfterMs: number
   durationMs: number
   soak: boolean
   timeoutMs: number
@@ -159,4 +166,6 @@ export interface LoadReportBody {
   routePressure: RoutePressure
   streamSamples: StreamSample[]
   errorSamples: StreamSample[]
+  /** Targets taken out of placement during the run (by any worker), with the latest reason. */
+  degradedTargets: Record<string, string>
 }

@@ -3,6 +3,7 @@ import type { WorkerPartial } from './collector.js'
 import { type LoadConfig, type ResolvedConfig, resolveConfig, type TargetLike } from './config.js'
 import { buildReport } from './report.js'
 import type { WorkerTask } from './stream-runner.js'
+import { TargetHealth } from './target-health.js'
 import type { LoadReportBody } from './types.js'
 import { verdict } from './verdict/index.js'
 
@@ -23,12 +24,15 @@ export const loadWorkload: Workload<LoadConfig, ResolvedConfig, WorkerTask, Work
   plan(config) {
     const workers = Math.min(config.workers, config.concurrency)
     const runStartedAt = Date.now()
+    // One quarantine for the whole run: every task carries the same shared memory.
+    const health = TargetHealth.allocate(config.targets.length)
     return Array.from({ length: workers }, (_, index) => ({
       config,
       index,
       workers,
       concurrency: Math.floor(config.concurrency / workers) + (index < config.concurrency % workers ? 1 : 0),
       runStartedAt,
+      health,
     }))
   },
   deadlineMs: (config) => config.timeoutMs + STUCK_GRACE_MS,
