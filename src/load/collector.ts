@@ -6,6 +6,7 @@ import {
   type StreamSample,
   TARGET_COUNTERS,
   type TargetCounters,
+  type TargetProbe,
 } from './types.js'
 
 const SAMPLE_LIMIT = 25
@@ -36,6 +37,8 @@ export interface WorkerPartial extends ReportCounters {
   errorSamples: StreamSample[]
   /** Targets this worker took out of placement, with the latest reason. */
   degradedTargets: Record<string, string>
+  /** Probe results (only the worker that probed has them). */
+  targetProbes: TargetProbe[]
 }
 
 interface TargetTally extends TargetCounters {
@@ -76,6 +79,7 @@ export class Collector {
   private readonly streamSamples: StreamSample[] = []
   private readonly errorSamples: StreamSample[] = []
   private readonly degradedTargets: Record<string, string> = {}
+  private readonly targetProbes: TargetProbe[] = []
 
   constructor(
     targets: readonly string[],
@@ -183,6 +187,12 @@ export class Collector {
     this.recorder.event('failover', { stream, from, to, kind })
   }
 
+  /** A target was probed before placement. */
+  probed(probe: TargetProbe): void {
+    this.targetProbes.push(probe)
+    this.recorder.event('probe', { ...probe })
+  }
+
   /** `url` was taken out of placement for `ttlMs` because of `reason` (an error kind, or 'slow_ack'). */
   targetQuarantined(url: string, reason: string, ttlMs: number): void {
     this.degradedTargets[url] = reason
@@ -239,6 +249,7 @@ export class Collector {
       streamSamples: this.streamSamples,
       errorSamples: this.errorSamples,
       degradedTargets: { ...this.degradedTargets },
+      targetProbes: [...this.targetProbes],
     }
   }
 }

@@ -65,6 +65,10 @@ export interface LoadConfig extends VerdictThresholds {
   inflightFrames?: number
   /** Worker threads the streams are spread over; default 1. */
   workers?: number
+  /** PING every target before placement; targets that do not answer get no streams (default false). */
+  probeTargets?: boolean
+  /** With probing: targets whose median probe RTT is over this many ms get no streams; setting it turns probing on. */
+  maxTargetRttMs?: number
   /** Index of a target to kill during the run (an in-process node); needs failAfter. */
   failTarget?: number
   /** How long into the run failTarget is killed ('0s' kills it at once); required with failTarget. */
@@ -115,6 +119,8 @@ const KEY_TABLE = {
   workers: true,
   failTarget: true,
   failAfter: true,
+  probeTargets: true,
+  maxTargetRttMs: true,
   maxDatagramSize: true,
   requireQuic: true,
   maxAckP95Ms: true,
@@ -262,7 +268,16 @@ export function resolveConfig(input: LoadConfig): ResolvedConfig {
     failAfterMs: duration(config, 'failAfter', 0, false),
     fingerprints,
     requireQuic: boolean(config, 'requireQuic', false),
+    probeTargets: false,
+    maxTargetRttMs: 0,
   }
+  const maxTargetRttMs = config.maxTargetRttMs ?? 0
+  if (typeof maxTargetRttMs !== 'number' || !Number.isFinite(maxTargetRttMs) || maxTargetRttMs < 0) {
+    throw new ConfigError('maxTargetRttMs', maxTargetRttMs, 'a non-negative number of ms (0 = no limit)')
+  }
+  resolved.maxTargetRttMs = maxTargetRttMs
+  // As the reference: a RTT limit needs the probe, so it turns probing on.
+  resolved.probeTargets = boolean(config, 'probeTargets', false) || maxTargetRttMs > 0
   if (config.maxDatagramSize !== undefined) {
     resolved.maxDatagramSize = integer(
       config,

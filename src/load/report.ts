@@ -97,6 +97,7 @@ export function buildReport(
   }
   const acquiredTotal = partials.reduce((n, p) => n + p.route.acquired, 0)
   const releasedTotal = partials.reduce((n, p) => n + p.route.released, 0)
+  const targetProbes = partials.find((p) => p.targetProbes.length > 0)?.targetProbes ?? []
   const sample = <T>(lists: T[][]) => lists.flat().slice(0, 25)
 
   return {
@@ -133,5 +134,7 @@ export function buildReport(
     streamSamples: sample(partials.map((p) => p.streamSamples)),
     errorSamples: sample(partials.map((p) => p.errorSamples)),
     degradedTargets: Object.assign({}, ...partials.map((p) => p.degradedTargets)),
+    targetProbes,
+    excludedTargets: targetProbes.filter((p) => !p.usable).map((p) => p.target),
   }
 }

@@ -1,5 +1,5 @@
 import { formatHostPort } from '../address.js'
-import { classifyError, describeFailure, type ErrorKind } from '../errors/kinds.js'
+import { classifyError, describeFailure, type ErrorKind, RunError } from '../errors/kinds.js'
 import type { TrafficClassName } from '../protocol/frames.js'
 import type { Recorder } from '../run/recorder.js'
 import { transportFor } from '../transport/index.js'
@@ -8,8 +8,10 @@ import { ChannelError, ClientConnection } from './client-connection.js'
 import { Collector, type WorkerPartial } from './collector.js'
 import { parseTargetUrl, type ResolvedConfig } from './config.js'
 import { Placement } from './placement.js'
+import { median, noUsableTarget, PROBE_PINGS, ProbeBoard, probeUsable } from './probe.js'
 import { type AttemptProgress, runAttempt } from './stream-attempt.js'
 import { TargetHealth } from './target-health.js'
+import type { TargetProbe } from './types.js'
 
 /** One worker's share of a run. */
 export interface WorkerTask {
@@ -23,6 +25,8 @@ export interface WorkerTask {
   runStartedAt: number
   /** The run's shared quarantine (see TargetHealth): one buffer for every worker. */
   health: SharedArrayBuffer
+  /** The run's probe results (see ProbeBoard), written by worker 0 when probing is on. */
+  probes: SharedArrayBuffer
 }
 
 /**
@@ -51,6 +55,9 @@ interface Deadline {
   kind: ErrorKind
 }
 
+/** Workers wait for worker 0's probes this much longer than the probes can take (its thread may start late). */
+const PROBE_WAIT_MARGIN_MS = 30_000
+
 /** A CLOSE still gets this long for its CLOSE_ACK when the run's deadline is nearer. */
 const CLOSE_GRACE_MS = 1000
 
@@ -68,7 +75,7 @@ interface Target {
 export class StreamRunner {
   private readonly collector: Collector
   private readonly targets: Target[]
-  private readonly placement: Placement
+  private placement: Placement
   private readonly health: TargetHealth
   private readonly transports = new Map<TransportKind, Transport>()
   private readonly pendingCloses: Array<() => Promise<void>> = []
@@ -112,6 +119,15 @@ export class StreamRunner {
     for (const target of this.targets) {
       if (!this.transports.has(target.kind)) this.transports.set(target.kind, await transportFor(target.kind))
     }
+    if (this.task.config.probeTargets) {
+      try {
+        await this.placeByProbes()
+      } catch (error) {
+        for (const target of this.targets) target.connection?.destroy()
+        await this.closeTransports()
+        throw error
+      }
+    }
     const lanes = Array.from({ length: this.task.concurrency }, () => this.lane())
     await Promise.all(lanes)
     for (const close of this.pendingCloses.splice(0)) await close().catch(() => undefined)
@@ -124,6 +140,52 @@ export class StreamRunner {
     }
     await this.closeTransports()
     return this.collector.toPartial(open)
+  }
+
+  /** Probe (worker 0) or wait for worker 0's probes, then place streams on the usable targets only. */
+  private async placeByProbes(): Promise<void> {
+    const { config } = this.task
+    const board = new ProbeBoard(this.task.probes)
+    if (this.task.index === 0) {
+      const probes = await Promise.all(this.targets.map((target) => this.probe(target)))
+      board.publish(probes)
+      for (const probe of probes) this.collector.probed(probe)
+      if (!probes.some((p) => p.usable)) throw noUsableTarget(probes, config.maxTargetRttMs)
+    }
+    const limit = Math.min(
+      this.runDeadline - performance.now(),
+      (PROBE_PINGS + 1) * config.connectTimeoutMs + PROBE_WAIT_MARGIN_MS,
+    )
+    const { candidates, rttMs } = await board.read(Math.max(0, limit))
+    if (candidates.length === 0) {
+      throw new RunError('connect_refused', 'every target failed its probe (see the first worker)')
+    }
+    this.placement = new Placement(
+      config.targets.length,
+      { poolFailover: config.poolFailover, candidates, rttMs },
+      this.health,
+    )
+  }
+
+  /** PING `target` PROBE_PINGS times over an established connection: the median RTT, or why not. */
+  private async probe(target: Target): Promise<TargetProbe> {
+    const { config } = this.task
+    let probe: Omit<TargetProbe, 'usable'>
+    try {
+      const deadline = performance.now() + config.connectTimeoutMs
+      const connection = await this.connection(target, deadline, 'connect_timeout')
+      const rtts: number[] = []
+      for (let i = 0; i < PROBE_PINGS; i++) rtts.push(await connection.ping(config.connectTimeoutMs))
+      probe = { target: target.url, rttMs: round3(median(rtts)) }
+    } catch (error) {
+      const where = formatHostPort(target.host, target.port)
+      probe = {
+        target: target.url,
+        rttMs: 0,
+        error: `${classifyError(error)}: ${describeFailure(error, where)}`,
+      }
+    }
+    return { ...probe, usable: probeUsable(probe, config.maxTargetRttMs) }
   }
 
   private async closeTransports(): Promise<void> {

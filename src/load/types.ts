@@ -35,6 +35,17 @@ export interface RoutePressure {
   maxActive: Record<string, number>
 }
 
+/** A target's probe before placement: median PING→PONG time over an established connection. */
+export interface TargetProbe {
+  target: string
+  /** Median RTT in ms (connection set-up not included); 0 when the probe failed. */
+  rttMs: number
+  /** Why the probe failed (an error kind and message). */
+  error?: string
+  /** Whether the target got streams: it answered, within maxTargetRttMs when set. */
+  usable: boolean
+}
+
 /** One logical stream's outcome, as sampled into the report. */
 export interface StreamSample {
   stream: number
@@ -76,6 +87,10 @@ export interface ReportConfig extends VerdictThresholds {
   timeoutMs: number
   inflightFrames: number
   workers: number
+  /** Probe every target's RTT before placement (also on when maxTargetRttMs is set). */
+  probeTargets: boolean
+  /** Targets whose probe RTT is over this many ms get no streams; 0 = no limit. */
+  maxTargetRttMs: number
   /** QUIC only: largest datagram the client sends, when set. */
   maxDatagramSize?: number
 }
@@ -166,6 +181,10 @@ export interface LoadReportBody {
   routePressure: RoutePressure
   streamSamples: StreamSample[]
   errorSamples: StreamSample[]
+  /** Probe results, when probing was on (probeTargets or maxTargetRttMs). */
+  targetProbes: TargetProbe[]
+  /** Targets the probe left out of placement (unreachable or over maxTargetRttMs). */
+  excludedTargets: string[]
   /** Targets taken out of placement during the run (by any worker), with the latest reason. */
   degradedTargets: Record<string, string>
 }

@@ -1,6 +1,7 @@
 import type { Workload } from '../run/workload.js'
 import type { WorkerPartial } from './collector.js'
 import { type LoadConfig, type ResolvedConfig, resolveConfig, type TargetLike } from './config.js'
+import { ProbeBoard } from './probe.js'
 import { buildReport } from './report.js'
 import type { WorkerTask } from './stream-runner.js'
 import { TargetHealth } from './target-health.js'
@@ -26,6 +27,7 @@ export const loadWorkload: Workload<LoadConfig, ResolvedConfig, WorkerTask, Work
     const runStartedAt = Date.now()
     // One quarantine for the whole run: every task carries the same shared memory.
     const health = TargetHealth.allocate(config.targets.length)
+    const probes = ProbeBoard.allocate(config.targets.length)
     return Array.from({ length: workers }, (_, index) => ({
       config,
       index,
@@ -33,6 +35,7 @@ export const loadWorkload: Workload<LoadConfig, ResolvedConfig, WorkerTask, Work
       concurrency: Math.floor(config.concurrency / workers) + (index < config.concurrency % workers ? 1 : 0),
       runStartedAt,
       health,
+      probes,
     }))
   },
   deadlineMs: (config) => config.timeoutMs + STUCK_GRACE_MS,
