@@ -167,6 +167,24 @@ describe('each rule fires alone with the reference reason string', () => {
       ['control_ack_p95_ms=0.117 > 0.1'],
     ],
     [
+      'expected_degraded_target_not_observed',
+      (r) => {
+        Object.assign(r.config, { migrateSlowStreams: true, maxAckMs: 50, impairTarget: 1 })
+        r.degradedTargets = { [TARGET_A]: 'slow_ack' }
+        r.migrationEvents = 3
+      },
+      ['expected_degraded_target_not_observed'],
+    ],
+    [
+      'degraded_targets_without_migration',
+      (r) => {
+        Object.assign(r.config, { migrateSlowStreams: true, maxAckMs: 50 })
+        r.degradedTargets = { [TARGET_A]: 'slow_ack' }
+        r.migrationEvents = 0
+      },
+      ['degraded_targets_without_migration'],
+    ],
+    [
       'non_quic_targets',
       (r) => {
         r.config.requireQuic = true
@@ -342,7 +360,12 @@ describe('order', () => {
         minThroughputMbps: 1.5,
         minChannelChurnPerSec: 10,
         requireQuic: true,
+        migrateSlowStreams: true,
+        maxAckMs: 50,
+        impairTarget: 0,
       })
+      r.degradedTargets = { [TARGET_B]: 'ack_timeout' }
+      r.migrationEvents = 0
     })
     const result = verdict(report)
     expect(result.verdict).toBe('fail')
@@ -364,6 +387,8 @@ describe('order', () => {
       'ack_p95_ms=12.5 > 0.5',
       'ack_p99_ms=40 > 1',
       'control_ack_p95_ms=7.25 > 0.75',
+      'expected_degraded_target_not_observed',
+      'degraded_targets_without_migration',
       `non_quic_targets=${TARGET_A},${TARGET_B}`,
     ])
     // One reason per rule here, so the reasons line up with the exported rule list.

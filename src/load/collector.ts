@@ -37,6 +37,7 @@ export interface WorkerPartial extends ReportCounters {
   errorSamples: StreamSample[]
   /** Targets this worker took out of placement, with the latest reason. */
   degradedTargets: Record<string, string>
+  rerouteCauses: Record<string, number>
   /** Probe results (only the worker that probed has them). */
   targetProbes: TargetProbe[]
 }
@@ -79,6 +80,7 @@ export class Collector {
   private readonly streamSamples: StreamSample[] = []
   private readonly errorSamples: StreamSample[] = []
   private readonly degradedTargets: Record<string, string> = {}
+  private readonly rerouteCauses: Record<string, number> = {}
   private readonly targetProbes: TargetProbe[] = []
 
   constructor(
@@ -180,9 +182,24 @@ export class Collector {
     this.recorder.count('errors')
   }
 
+  /** A stream moves from `from` to `to` after a slow ACK (`ackMs`) on `from`. */
+  migrated(stream: number, from: string, to: string, ackMs: number): void {
+    this.counts.migrationEvents++
+    this.rerouteCauses.slow_ack_migration = (this.rerouteCauses.slow_ack_migration ?? 0) + 1
+    this.recorder.count('migrations')
+    this.recorder.event('migration', { stream, from, to, ackMs: Math.round(ackMs * 1000) / 1000 })
+  }
+
+  /** An ACK from `url` took `ackMs`, over maxAckMs: the target is degraded. */
+  targetDegraded(url: string, ackMs: number): void {
+    this.target(url).degradedEvents++
+    this.recorder.event('degraded', { target: url, ackMs: Math.round(ackMs * 1000) / 1000 })
+  }
+
   /** A stream moves from `from` to `to` after a failed attempt. */
   failover(stream: number, from: string, to: string, kind: string): void {
     this.counts.failoverEvents++
+    this.rerouteCauses.pool_failover = (this.rerouteCauses.pool_failover ?? 0) + 1
     this.recorder.count('failovers')
     this.recorder.event('failover', { stream, from, to, kind })
   }
@@ -249,6 +266,7 @@ export class Collector {
       streamSamples: this.streamSamples,
       errorSamples: this.errorSamples,
       degradedTargets: { ...this.degradedTargets },
+      rerouteCauses: { ...this.rerouteCauses },
       targetProbes: [...this.targetProbes],
     }
   }

@@ -65,6 +65,12 @@ export interface LoadConfig extends VerdictThresholds {
   inflightFrames?: number
   /** Worker threads the streams are spread over; default 1. */
   workers?: number
+  /** Move a stream to the next target when an ACK takes longer than maxAckMs (default false). */
+  migrateSlowStreams?: boolean
+  /** With migrateSlowStreams: an ACK slower than this many ms degrades its target; required then. */
+  maxAckMs?: number
+  /** Index of a target the test degrades from outside (through a proxy); the verdict expects it seen. */
+  impairTarget?: number
   /** PING every target before placement; targets that do not answer get no streams (default false). */
   probeTargets?: boolean
   /** With probing: targets whose median probe RTT is over this many ms get no streams; setting it turns probing on. */
@@ -121,6 +127,9 @@ const KEY_TABLE = {
   failAfter: true,
   probeTargets: true,
   maxTargetRttMs: true,
+  migrateSlowStreams: true,
+  maxAckMs: true,
+  impairTarget: true,
   maxDatagramSize: true,
   requireQuic: true,
   maxAckP95Ms: true,
@@ -190,12 +199,12 @@ export function parseTargetUrl(url: string, field: string): { scheme: string; ho
   })
 }
 
-/** failTarget: an index of targets, or -1 when unset. */
-function failTargetOf(config: Record<string, unknown>, count: number): number {
-  const value = config.failTarget
+/** failTarget, impairTarget: an index of targets, or -1 when unset. */
+function indexOfTargets(config: Record<string, unknown>, field: string, count: number): number {
+  const value = config[field]
   if (value === undefined) return -1
   if (!Number.isInteger(value) || (value as number) < 0 || (value as number) >= count) {
-    throw new ConfigError('failTarget', value, `an index of targets (0..${count - 1})`)
+    throw new ConfigError(field, value, `an index of targets (0..${count - 1})`)
   }
   return value as number
 }
@@ -264,12 +273,27 @@ export function resolveConfig(input: LoadConfig): ResolvedConfig {
     timeoutMs: duration(config, 'timeout', 600_000),
     inflightFrames: integer(config, 'inflightFrames', 1, 1, 1024),
     workers: integer(config, 'workers', 1, 1, 64),
-    failTarget: failTargetOf(config, targets.length),
+    failTarget: indexOfTargets(config, 'failTarget', targets.length),
     failAfterMs: duration(config, 'failAfter', 0, false),
     fingerprints,
     requireQuic: boolean(config, 'requireQuic', false),
     probeTargets: false,
     maxTargetRttMs: 0,
+    migrateSlowStreams: boolean(config, 'migrateSlowStreams', false),
+    maxAckMs: 0,
+    impairTarget: indexOfTargets(config, 'impairTarget', targets.length),
+  }
+  const maxAckMs = config.maxAckMs ?? 0
+  if (typeof maxAckMs !== 'number' || !Number.isFinite(maxAckMs) || maxAckMs < 0) {
+    throw new ConfigError('maxAckMs', maxAckMs, 'a non-negative number of ms (0 = off)')
+  }
+  resolved.maxAckMs = maxAckMs
+  if (resolved.migrateSlowStreams && maxAckMs === 0) {
+    throw new ConfigError(
+      'maxAckMs',
+      config.maxAckMs,
+      'a positive number of ms when migrateSlowStreams is on',
+    )
   }
   const maxTargetRttMs = config.maxTargetRttMs ?? 0
   if (typeof maxTargetRttMs !== 'number' || !Number.isFinite(maxTargetRttMs) || maxTargetRttMs < 0) {

@@ -49,10 +49,12 @@ export function buildReport(
     number
   >
   const errors: Record<string, number> = {}
+  const rerouteCauses: Record<string, number> = {}
   const errorMessages: Record<string, string> = {}
   for (const partial of partials) {
     for (const key of REPORT_COUNTERS) totals[key] += partial[key]
     addInto(errors, partial.errors)
+    addInto(rerouteCauses, partial.rerouteCauses)
     for (const [kind, message] of Object.entries(partial.errorMessages)) errorMessages[kind] ??= message
   }
   const loadStart = Math.min(...partials.map((p) => p.startedAt), finishedAt.getTime())
@@ -120,6 +122,7 @@ export function buildReport(
     streamDurationP95Ms: ms(histogram('streamDuration').percentileMs(95)),
     errors,
     errorMessages,
+    rerouteCauses,
     targetBytes,
     targetStreams,
     targetStats,

@@ -23,6 +23,21 @@ export interface AttemptPlan {
   closeDeadline: number
   /** performance.now() when the attempt began; channel setup is timed from here. */
   begun: number
+  /** An ACK slower than this (ms) marks the target degraded; 0 = never (migrateSlowStreams off). */
+  maxAckMs: number
+  /** Whether a slow ACK moves the stream on (another target is left to try). */
+  migrate: boolean
+}
+
+/** Thrown out of an attempt to continue the stream elsewhere after a slow ACK: not a failure. */
+export class SlowAckMigration extends Error {
+  constructor(
+    readonly target: string,
+    readonly ackMs: number,
+  ) {
+    super(`ACK from ${target} took ${Math.round(ackMs)} ms, over maxAckMs`)
+    this.name = 'SlowAckMigration'
+  }
 }
 
 /** How far an attempt got. */
@@ -33,6 +48,8 @@ export interface AttemptProgress {
   setupMs?: number
   /** Set when the channel is done sending and waits only for its close (shortSessions off). */
   pendingClose?: () => Promise<void>
+  /** The slowest ACK over maxAckMs this attempt saw, when one was: its target is degraded. */
+  slowAckMs?: number
 }
 
 interface InFlight {
@@ -107,12 +124,21 @@ export async function runAttempt(
       }
       inflight.shift()
       const intact = ack.checksum === head.checksum
-      collector.ackReceived(plan.target, bulk, performance.now() - head.sentAt, head.length, intact)
+      const ackMs = performance.now() - head.sentAt
+      collector.ackReceived(plan.target, bulk, ackMs, head.length, intact)
       progress.offset += head.length
+      if (plan.maxAckMs > 0 && ackMs > plan.maxAckMs) {
+        progress.slowAckMs = Math.max(progress.slowAckMs ?? 0, ackMs)
+        // A bulk stream moves on with what is left; a control stream restarts elsewhere even when
+        // this was its last frame, as the reference does (control traffic wants the fast path).
+        if (plan.migrate && (!bulk || progress.offset < plan.totalBytes)) {
+          throw new SlowAckMigration(plan.target, ackMs)
+        }
+      }
     }
   } catch (error) {
     collector.framesAbandoned(inflight.length)
-    channel.abandon(classifyError(error))
+    channel.abandon(error instanceof SlowAckMigration ? 'slow_ack_migration' : classifyError(error))
     collector.channelClosed(plan.target)
     throw error
   }

@@ -9,7 +9,7 @@ import { Collector, type WorkerPartial } from './collector.js'
 import { parseTargetUrl, type ResolvedConfig } from './config.js'
 import { Placement } from './placement.js'
 import { median, noUsableTarget, PROBE_PINGS, ProbeBoard, probeUsable } from './probe.js'
-import { type AttemptProgress, runAttempt } from './stream-attempt.js'
+import { type AttemptProgress, runAttempt, SlowAckMigration } from './stream-attempt.js'
 import { TargetHealth } from './target-health.js'
 import type { TargetProbe } from './types.js'
 
@@ -224,17 +224,39 @@ export class StreamRunner {
     let target = this.targets[stream % this.targets.length]!
     let setupMs = 0
     let tries = 0
-    for (let attempt = 0; attempt < this.placement.attempts; attempt++) {
+    let migration: SlowAckMigration | undefined
+    let migrationCount = 0
+    let degraded = false
+    const attempts = this.placement.attempts
+    for (let attempt = 0; attempt < attempts; attempt++) {
       index = this.placement.target(stream, attempt, index, Date.now())
       const candidate = this.targets[index]!
-      if (tries > 0) this.collector.failover(stream, target.url, candidate.url, classifyError(lastError))
+      if (migration) this.collector.migrated(stream, target.url, candidate.url, migration.ackMs)
+      else if (tries > 0) this.collector.failover(stream, target.url, candidate.url, classifyError(lastError))
+      migration = undefined
       target = candidate
       tries++
+      progress.slowAckMs = undefined
+      const migrate = config.migrateSlowStreams && attempt + 1 < attempts
       try {
-        setupMs = await this.attempt(stream, trafficClass, totalBytes, target, progress, bound)
+        setupMs = await this.attempt(stream, trafficClass, totalBytes, target, progress, bound, migrate)
         lastError = undefined
+        if (progress.slowAckMs !== undefined) {
+          degraded = true
+          this.degrade(index, progress.slowAckMs)
+        }
         break
       } catch (error) {
+        if (error instanceof SlowAckMigration) {
+          // Not a failure: the target is degraded and the stream goes on elsewhere, a bulk stream
+          // from its first unacknowledged byte, a control stream from zero.
+          migration = error
+          migrationCount++
+          degraded = true
+          this.degrade(index, error.ackMs)
+          if (control) progress.offset = 0
+          continue
+        }
         lastError = error
         const kind = classifyError(error)
         this.collector.attemptFailed(
@@ -254,6 +276,8 @@ export class StreamRunner {
       bytes: progress.offset,
       frames: Math.ceil(progress.offset / config.payloadSize),
       attempts: tries,
+      migrationCount,
+      degraded,
       setupMs: round3(setupMs),
       durationMs: round3(performance.now() - started),
       ...(lastError === undefined
@@ -262,6 +286,16 @@ export class StreamRunner {
             error: `${classifyError(lastError)}: ${describeFailure(lastError, formatHostPort(target.host, target.port))}`,
           }),
     })
+  }
+
+  /** An ACK from target `index` took `ackMs`, over maxAckMs: it is degraded for targetQuarantineTtl. */
+  private degrade(index: number, ackMs: number): void {
+    const { config } = this.task
+    const url = this.targets[index]!.url
+    this.collector.targetDegraded(url, ackMs)
+    if (config.targetQuarantineMs <= 0) return
+    this.health.quarantine(index, Date.now(), config.targetQuarantineMs)
+    this.collector.targetQuarantined(url, 'slow_ack', config.targetQuarantineMs)
   }
 
   /** Take target `index` out of placement for every worker: failTarget for its longer TTL. */
@@ -281,6 +315,7 @@ export class StreamRunner {
     target: Target,
     progress: AttemptProgress,
     bound: Deadline,
+    migrate: boolean,
   ): Promise<number> {
     const { config } = this.task
     const collector = this.collector
@@ -305,6 +340,8 @@ export class StreamRunner {
         deadlineKind,
         closeDeadline: Math.max(this.runDeadline, performance.now() + CLOSE_GRACE_MS),
         begun,
+        maxAckMs: config.migrateSlowStreams ? config.maxAckMs : 0,
+        migrate,
       }
       await runAttempt(channel, plan, collector, progress, config.shortSessions)
       if (progress.pendingClose) this.pendingCloses.push(progress.pendingClose)

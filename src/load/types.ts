@@ -10,6 +10,7 @@ export const TARGET_COUNTERS = [
   'channelOpens',
   'channelCloses',
   'errors',
+  'degradedEvents',
 ] as const
 
 export type TargetCounters = Record<(typeof TARGET_COUNTERS)[number], number>
@@ -55,6 +56,10 @@ export interface StreamSample {
   bytes: number
   frames: number
   attempts: number
+  /** Times the stream moved on after a slow ACK (migrateSlowStreams). */
+  migrationCount: number
+  /** An ACK of this stream was over maxAckMs (its target was marked degraded). */
+  degraded: boolean
   setupMs: number
   durationMs: number
   error?: string
@@ -87,6 +92,12 @@ export interface ReportConfig extends VerdictThresholds {
   timeoutMs: number
   inflightFrames: number
   workers: number
+  /** Move a stream off a target whose ACK took longer than maxAckMs (default false). */
+  migrateSlowStreams: boolean
+  /** ACK time (ms) over which migrateSlowStreams marks a target degraded and moves on; 0 = off. */
+  maxAckMs: number
+  /** Index of a target the test degrades from outside (-1 = none); the verdict expects it seen. */
+  impairTarget: number
   /** Probe every target's RTT before placement (also on when maxTargetRttMs is set). */
   probeTargets: boolean
   /** Targets whose probe RTT is over this many ms get no streams; 0 = no limit. */
@@ -120,6 +131,7 @@ export const REPORT_COUNTERS = [
   'ackMismatchedStreams',
   'ackIntegrityErrors',
   'failoverEvents',
+  'migrationEvents',
   'channelOpens',
   'channelCloses',
   'channelLeaks',
@@ -154,6 +166,10 @@ export interface LoadReportBody {
   ackMismatchedStreams: number
   ackIntegrityErrors: number
   failoverEvents: number
+  /** Streams moved to another target after a slow ACK (migrateSlowStreams). */
+  migrationEvents: number
+  /** Moves to another target by cause: pool_failover (a failed attempt), slow_ack_migration. */
+  rerouteCauses: Record<string, number>
   channelOpens: number
   channelCloses: number
   channelLeaks: number

@@ -82,6 +82,12 @@ describe('load config', () => {
       { targetQuarantine: '1s', targetQuarantineTtl: '2s' },
       "targetQuarantine must be left out when targetQuarantineTtl is set (it is the older name of the same setting), got '1s'",
     ],
+    [
+      { migrateSlowStreams: true },
+      'maxAckMs must be a positive number of ms when migrateSlowStreams is on, got undefined',
+    ],
+    [{ impairTarget: 1 }, 'impairTarget must be an index of targets (0..0), got 1'],
+    [{ maxTargetRttMs: -5 }, 'maxTargetRttMs must be a non-negative number of ms (0 = no limit), got -5'],
     [{ poolFailover: 'yes' }, "poolFailover must be a boolean, got 'yes'"],
     [{ maxAckP95Ms: -1 }, 'maxAckP95Ms must be a non-negative number (0 disables the check), got -1'],
     [{ stream: 3 }, "unknown field 'stream' in load config; did you mean 'streams'?"],

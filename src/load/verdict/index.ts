@@ -6,6 +6,8 @@ import { rule as ackP99 } from './ack-p99.js'
 import { rule as channelLeaks } from './channel-leaks.js'
 import { rule as channelOpenClose } from './channel-open-close.js'
 import { rule as controlAckP95 } from './control-ack-p95.js'
+import { rule as degradedWithoutMigration } from './degraded-without-migration.js'
+import { rule as expectedDegradedTarget } from './expected-degraded-target.js'
 import { rule as failedStreams } from './failed-streams.js'
 import { rule as minChannelChurn } from './min-channel-churn.js'
 import { rule as minThroughput } from './min-throughput.js'
@@ -42,6 +44,8 @@ export const verdictRules: readonly VerdictRule[] = Object.freeze([
   ackP95,
   ackP99,
   controlAckP95,
+  expectedDegradedTarget,
+  degradedWithoutMigration,
   requireQuic,
 ])
 
