@@ -2,6 +2,7 @@ import { LatencyHistogram } from '../metrics/histogram.js'
 import type { Recorder } from '../run/recorder.js'
 import {
   REPORT_COUNTERS,
+  type RecoverySample,
   type ReportCounters,
   type StreamSample,
   TARGET_COUNTERS,
@@ -15,13 +16,24 @@ const SAMPLE_LIMIT = 25
 export interface TargetPartial extends TargetCounters {
   ack: string
   setup: string
+  duration: string
 }
 
 /** Everything one worker measured; plain data so it crosses the thread boundary. */
 export interface WorkerPartial extends ReportCounters {
   startedAt: number
   finishedAt: number
-  histograms: { ack: string; controlAck: string; bulkAck: string; setup: string; streamDuration: string }
+  histograms: {
+    ack: string
+    controlAck: string
+    bulkAck: string
+    setup: string
+    streamDuration: string
+    reroute: string
+    recovery: string
+  }
+  recoverySamples: RecoverySample[]
+  connections: { opened: number; failed: number }
   errors: Record<string, number>
   /** One message per error kind: the first seen. */
   errorMessages: Record<string, string>
@@ -45,6 +57,7 @@ export interface WorkerPartial extends ReportCounters {
 interface TargetTally extends TargetCounters {
   ack: LatencyHistogram
   setup: LatencyHistogram
+  duration: LatencyHistogram
 }
 
 /** Counters a worker keeps itself; channelLeaks is only known at the end. */
@@ -68,6 +81,11 @@ export class Collector {
   private readonly bulkAck = new LatencyHistogram()
   private readonly setup = new LatencyHistogram()
   private readonly streamDuration = new LatencyHistogram()
+  private readonly reroute = new LatencyHistogram()
+  private readonly recovery = new LatencyHistogram()
+  private readonly recoverySamples: RecoverySample[] = []
+  private connectionsOpened = 0
+  private connectFailures = 0
   private readonly errors: Record<string, number> = {}
   private readonly errorMessages: Record<string, string> = {}
   private readonly targets = new Map<string, TargetTally>()
@@ -92,6 +110,7 @@ export class Collector {
         ...zero(TARGET_COUNTERS),
         ack: new LatencyHistogram(),
         setup: new LatencyHistogram(),
+        duration: new LatencyHistogram(),
       })
       this.active.set(url, 0)
       this.maxActive.set(url, 0)
@@ -217,16 +236,43 @@ export class Collector {
     this.recorder.event('quarantine', { target: url, reason, ttlMs })
   }
 
+  /** A connection to a target was made. */
+  connectionOpened(): void {
+    this.connectionsOpened++
+  }
+
+  /** A connection to a target could not be made. */
+  connectionFailed(): void {
+    this.connectFailures++
+  }
+
   /** Record a finished logical stream (after every attempt it took). */
   recordStream(sample: StreamSample): void {
     this.counts.totalStreams++
+    this.counts.routeAttemptsTotal += sample.attempts
     if (sample.class === 'control') this.counts.controlStreams++
     else this.counts.bulkStreams++
+    if (sample.failoverCount > 0) this.target(sample.initialTarget).failoverEntrypoint++
+    if (this.streamSamples.length < SAMPLE_LIMIT) this.streamSamples.push(sample)
     if (sample.ok) {
       this.counts.successfulStreams++
-      this.target(sample.target).streams++
+      const target = this.target(sample.target)
+      target.streams++
+      target.duration.recordMs(sample.durationMs)
       this.streamDuration.recordMs(sample.durationMs)
-      if (this.streamSamples.length < SAMPLE_LIMIT) this.streamSamples.push(sample)
+      if (sample.rerouteLatencyMs !== undefined) this.reroute.recordMs(sample.rerouteLatencyMs)
+      if (sample.recoveryMs !== undefined) {
+        this.recovery.recordMs(sample.recoveryMs)
+        if (this.recoverySamples.length < SAMPLE_LIMIT) {
+          const from = sample.targetAttempts[0]!
+          this.recoverySamples.push({
+            stream: sample.stream,
+            from,
+            to: sample.target,
+            recoveryMs: sample.recoveryMs,
+          })
+        }
+      }
       this.recorder.count('streamsOk')
     } else {
       this.counts.failedStreams++
@@ -238,7 +284,9 @@ export class Collector {
   /** Freeze the tally as plain data. `openChannels` are channels this worker never closed. */
   toPartial(openChannels: number): WorkerPartial {
     const targets: Record<string, TargetPartial> = {}
-    for (const [url, t] of this.targets) targets[url] = { ...t, ack: t.ack.encode(), setup: t.setup.encode() }
+    for (const [url, t] of this.targets) {
+      targets[url] = { ...t, ack: t.ack.encode(), setup: t.setup.encode(), duration: t.duration.encode() }
+    }
     const active: Record<string, number> = {}
     for (const [url, n] of this.active) if (n !== 0) active[url] = n
     return {
@@ -252,7 +300,11 @@ export class Collector {
         bulkAck: this.bulkAck.encode(),
         setup: this.setup.encode(),
         streamDuration: this.streamDuration.encode(),
+        reroute: this.reroute.encode(),
+        recovery: this.recovery.encode(),
       },
+      recoverySamples: this.recoverySamples,
+      connections: { opened: this.connectionsOpened, failed: this.connectFailures },
       errors: { ...this.errors },
       errorMessages: { ...this.errorMessages },
       targets,

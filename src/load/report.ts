@@ -43,6 +43,7 @@ export function buildReport(
   startedAt: Date,
   finishedAt: Date,
   nodeChannelsActive: Record<string, number>,
+  nodeStats: Record<string, unknown> = {},
 ): LoadReportBody {
   const totals = Object.fromEntries(REPORT_COUNTERS.map((key) => [key, 0])) as Record<
     (typeof REPORT_COUNTERS)[number],
@@ -63,6 +64,7 @@ export function buildReport(
   const histogram = (key: keyof WorkerPartial['histograms']) => merged(partials.map((p) => p.histograms[key]))
   const ack = histogram('ack')
   const setup = histogram('setup')
+  const reroute = histogram('reroute')
 
   const targetStats: Record<string, TargetStats> = {}
   const targetBytes: Record<string, number> = {}
@@ -76,12 +78,22 @@ export function buildReport(
       TARGET_COUNTERS.map((key) => [key, parts.reduce((n, t) => n + t[key], 0)]),
     ) as TargetCounters
     const targetAck = merged(parts.map((t) => t.ack))
+    const targetSetup = merged(parts.map((t) => t.setup))
+    const targetDuration = merged(parts.map((t) => t.duration))
     const stats: TargetStats = {
       ...counters,
       ackP50Ms: ms(targetAck.percentileMs(50)),
       ackP95Ms: ms(targetAck.percentileMs(95)),
       maxAckMs: ms(targetAck.maxMs),
-      setupP95Ms: ms(merged(parts.map((t) => t.setup)).percentileMs(95)),
+      setupP95Ms: ms(targetSetup.percentileMs(95)),
+      bytesSent: counters.bytes,
+      framesSent: counters.frames,
+      acksReceived: counters.acks,
+      setupLatencyP50Ms: ms(targetSetup.percentileMs(50)),
+      setupLatencyP95Ms: ms(targetSetup.percentileMs(95)),
+      durationP50Ms: ms(targetDuration.percentileMs(50)),
+      durationP95Ms: ms(targetDuration.percentileMs(95)),
+      maxActiveChannels: partials.reduce((n, p) => n + (p.route.maxActive[url] ?? 0), 0),
     }
     const onNode = nodeChannelsActive[url]
     if (onNode !== undefined) {
@@ -114,6 +126,12 @@ export function buildReport(
     setupLatencyP50Ms: ms(setup.percentileMs(50)),
     setupLatencyP95Ms: ms(setup.percentileMs(95)),
     setupLatencyP99Ms: ms(setup.percentileMs(99)),
+    channelOpenP50Ms: ms(setup.percentileMs(50)),
+    channelOpenP95Ms: ms(setup.percentileMs(95)),
+    channelOpenP99Ms: ms(setup.percentileMs(99)),
+    rerouteLatencyP95Ms: ms(reroute.percentileMs(95)),
+    rerouteLatencyP99Ms: ms(reroute.percentileMs(99)),
+    failoverRecoveryP95Ms: ms(histogram('recovery').percentileMs(95)),
     ackP50Ms: ms(ack.percentileMs(50)),
     ackP95Ms: ms(ack.percentileMs(95)),
     ackP99Ms: ms(ack.percentileMs(99)),
@@ -136,6 +154,15 @@ export function buildReport(
     },
     streamSamples: sample(partials.map((p) => p.streamSamples)),
     errorSamples: sample(partials.map((p) => p.errorSamples)),
+    recoverySamples: sample(partials.map((p) => p.recoverySamples)),
+    transportSnapshot: {
+      connectionsOpened: partials.reduce((n, p) => n + p.connections.opened, 0),
+      connectFailures: partials.reduce((n, p) => n + p.connections.failed, 0),
+      channelOpens: totals.channelOpens,
+      channelCloses: totals.channelCloses,
+      activeChannels: totals.channelLeaks,
+      nodes: nodeStats,
+    },
     degradedTargets: Object.assign({}, ...partials.map((p) => p.degradedTargets)),
     targetProbes,
     excludedTargets: targetProbes.filter((p) => !p.usable).map((p) => p.target),

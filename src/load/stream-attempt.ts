@@ -50,6 +50,12 @@ export interface AttemptProgress {
   pendingClose?: () => Promise<void>
   /** The slowest ACK over maxAckMs this attempt saw, when one was: its target is degraded. */
   slowAckMs?: number
+  /** performance.now() of this attempt's first acknowledged byte (its OPEN's ACK when no byte was left). */
+  firstAckAt?: number
+  /** DATA frames sent and ACKs received over every attempt of the stream, and the slowest ACK (ms). */
+  framesSent: number
+  acksReceived: number
+  maxAckMs: number
 }
 
 interface InFlight {
@@ -101,6 +107,7 @@ export async function runAttempt(
     }
     progress.setupMs = performance.now() - plan.begun
     collector.setupMeasured(plan.target, progress.setupMs)
+    if (progress.offset >= plan.totalBytes) progress.firstAckAt ??= performance.now()
     while (progress.offset < plan.totalBytes) {
       while (inflight.length < plan.inflightFrames && sendOffset < plan.totalBytes) {
         const length = Math.min(plan.payloadSize, plan.totalBytes - sendOffset)
@@ -112,6 +119,7 @@ export async function runAttempt(
         sendOffset += length
         sentBytes += length
         collector.frameSent(plan.target)
+        progress.framesSent++
         if (!channel.sendData(sequence, payload)) await channel.drained()
       }
       const ack = await nextFrame(channel, plan)
@@ -124,9 +132,13 @@ export async function runAttempt(
       }
       inflight.shift()
       const intact = ack.checksum === head.checksum
-      const ackMs = performance.now() - head.sentAt
+      const ackedAt = performance.now()
+      const ackMs = ackedAt - head.sentAt
       collector.ackReceived(plan.target, bulk, ackMs, head.length, intact)
       progress.offset += head.length
+      progress.acksReceived++
+      progress.maxAckMs = Math.max(progress.maxAckMs, ackMs)
+      progress.firstAckAt ??= ackedAt
       if (plan.maxAckMs > 0 && ackMs > plan.maxAckMs) {
         progress.slowAckMs = Math.max(progress.slowAckMs ?? 0, ackMs)
         // A bulk stream moves on with what is left; a control stream restarts elsewhere even when

@@ -218,7 +218,12 @@ export class StreamRunner {
       streamDeadline <= this.runDeadline
         ? { at: streamDeadline, kind: 'stream_timeout' }
         : { at: this.runDeadline, kind: 'run_timeout' }
-    const progress: AttemptProgress = { offset: 0 }
+    const progress: AttemptProgress = { offset: 0, framesSent: 0, acksReceived: 0, maxAckMs: 0 }
+    const targetAttempts: string[] = []
+    let failoverCount = 0
+    let rerouteLatencyMs: number | undefined
+    let failedAt: number | undefined
+    let recoveryMs: number | undefined
     let lastError: unknown
     let index = -1
     let target = this.targets[stream % this.targets.length]!
@@ -232,14 +237,30 @@ export class StreamRunner {
       index = this.placement.target(stream, attempt, index, Date.now())
       const candidate = this.targets[index]!
       if (migration) this.collector.migrated(stream, target.url, candidate.url, migration.ackMs)
-      else if (tries > 0) this.collector.failover(stream, target.url, candidate.url, classifyError(lastError))
+      else if (tries > 0) {
+        failoverCount++
+        this.collector.failover(stream, target.url, candidate.url, classifyError(lastError))
+      }
       migration = undefined
       target = candidate
+      targetAttempts.push(target.url)
       tries++
       progress.slowAckMs = undefined
+      progress.setupMs = undefined
+      progress.firstAckAt = undefined
       const migrate = config.migrateSlowStreams && attempt + 1 < attempts
       try {
-        setupMs = await this.attempt(stream, trafficClass, totalBytes, target, progress, bound, migrate)
+        try {
+          setupMs = await this.attempt(stream, trafficClass, totalBytes, target, progress, bound, migrate)
+        } finally {
+          // The reference's reroute latency: the slowest setup among a stream's later attempts.
+          if (attempt > 0 && progress.setupMs !== undefined) {
+            rerouteLatencyMs = Math.max(rerouteLatencyMs ?? 0, progress.setupMs)
+          }
+          if (failedAt !== undefined && recoveryMs === undefined && progress.firstAckAt !== undefined) {
+            recoveryMs = progress.firstAckAt - failedAt
+          }
+        }
         lastError = undefined
         if (progress.slowAckMs !== undefined) {
           degraded = true
@@ -258,6 +279,7 @@ export class StreamRunner {
           continue
         }
         lastError = error
+        failedAt ??= performance.now()
         const kind = classifyError(error)
         this.collector.attemptFailed(
           target.url,
@@ -268,17 +290,31 @@ export class StreamRunner {
         if (kind === 'run_timeout' || kind === 'stream_timeout' || performance.now() >= bound.at) break
       }
     }
+    const ok = lastError === undefined
     this.collector.recordStream({
       stream,
+      streamIndex: stream,
+      logicalStream: stream,
+      initialTarget: targetAttempts[0] ?? target.url,
       target: target.url,
+      targetAttempts,
       class: trafficClass,
-      ok: lastError === undefined,
+      trafficClass,
+      ok,
       bytes: progress.offset,
+      bytesSent: progress.offset,
       frames: Math.ceil(progress.offset / config.payloadSize),
+      framesSent: progress.framesSent,
+      acksReceived: progress.acksReceived,
+      maxAckMs: round3(progress.maxAckMs),
       attempts: tries,
+      failoverCount,
       migrationCount,
       degraded,
+      shortSession: config.shortSessions,
       setupMs: round3(setupMs),
+      ...(rerouteLatencyMs !== undefined && ok ? { rerouteLatencyMs: round3(rerouteLatencyMs) } : {}),
+      ...(recoveryMs !== undefined && ok ? { recoveryMs: round3(recoveryMs) } : {}),
       durationMs: round3(performance.now() - started),
       ...(lastError === undefined
         ? {}
@@ -373,11 +409,16 @@ export class StreamRunner {
             : {}),
         })
         .then((link) => {
+          this.collector.connectionOpened()
           const connection = new ClientConnection(link, this.task.config.payloadSize, (gone) => {
             if (target.connection === gone) target.connection = undefined
           })
           target.connection = connection
           return connection
+        })
+        .catch((error: unknown) => {
+          this.collector.connectionFailed()
+          throw error
         })
         .finally(() => {
           target.connecting = undefined

@@ -11,6 +11,7 @@ export const TARGET_COUNTERS = [
   'channelCloses',
   'errors',
   'degradedEvents',
+  'failoverEntrypoint',
 ] as const
 
 export type TargetCounters = Record<(typeof TARGET_COUNTERS)[number], number>
@@ -21,6 +22,19 @@ export interface TargetStats extends TargetCounters {
   ackP95Ms: number
   maxAckMs: number
   setupP95Ms: number
+  /** The reference's names: bytesSent, framesSent and acksReceived repeat bytes, frames and acks. */
+  bytesSent: number
+  framesSent: number
+  acksReceived: number
+  setupLatencyP50Ms: number
+  setupLatencyP95Ms: number
+  /** Durations of successful streams that ended on this target. */
+  durationP50Ms: number
+  durationP95Ms: number
+  /** Streams placed here first that then failed over elsewhere. */
+  failoverEntrypoint: number
+  /** Most attempts holding this target at once (routePressure.maxActive). */
+  maxActiveChannels: number
   /** The node's own view at the end of the run, when the target is an in-process node. */
   nodeChannelsActive?: number
 }
@@ -47,14 +61,37 @@ export interface TargetProbe {
   usable: boolean
 }
 
-/** One logical stream's outcome, as sampled into the report. */
+/** One logical stream's outcome, as sampled into the report (the reference's stream fields, and quicksand's). */
 export interface StreamSample {
   stream: number
+  /** The reference's name of `stream`. */
+  streamIndex: number
+  /** The stream id its OPEN frames carry. */
+  logicalStream: number
+  /** The target it was placed on first, and where it ended. */
+  initialTarget: string
   target: string
+  /** Every target its attempts took, in order. */
+  targetAttempts: string[]
   class: 'control' | 'bulk'
+  /** The reference's name of `class`. */
+  trafficClass: 'control' | 'bulk'
   ok: boolean
+  /** Payload bytes acknowledged (also as `bytesSent`), DATA frames sent, ACKs received. */
   bytes: number
+  bytesSent: number
   frames: number
+  framesSent: number
+  acksReceived: number
+  /** The slowest ACK of the stream (ms). */
+  maxAckMs: number
+  /** Attempts that failed and moved on (migrations not counted). */
+  failoverCount: number
+  /** The slowest channel setup among the attempts after the first (ms), when it was rerouted. */
+  rerouteLatencyMs?: number
+  /** From its first failed attempt's error to its next acknowledged byte (ms), when it failed over. */
+  recoveryMs?: number
+  shortSession: boolean
   attempts: number
   /** Times the stream moved on after a slow ACK (migrateSlowStreams). */
   migrationCount: number
@@ -63,6 +100,26 @@ export interface StreamSample {
   setupMs: number
   durationMs: number
   error?: string
+}
+
+/** A stream that failed over, and how long it took from the failure to its next acknowledged byte. */
+export interface RecoverySample {
+  stream: number
+  from: string
+  to: string
+  recoveryMs: number
+}
+
+/** Connection and channel counters of the run's client side, and each in-process node's stats. */
+export interface TransportSnapshot {
+  connectionsOpened: number
+  connectFailures: number
+  channelOpens: number
+  channelCloses: number
+  /** Channels the client still had open at the end. */
+  activeChannels: number
+  /** An in-process node's stats() at the end, by target URL. */
+  nodes: Record<string, unknown>
 }
 
 /** The resolved config, as recorded in a report (durations in ms, targets as URLs). */
@@ -132,6 +189,7 @@ export const REPORT_COUNTERS = [
   'ackIntegrityErrors',
   'failoverEvents',
   'migrationEvents',
+  'routeAttemptsTotal',
   'channelOpens',
   'channelCloses',
   'channelLeaks',
@@ -168,6 +226,17 @@ export interface LoadReportBody {
   failoverEvents: number
   /** Streams moved to another target after a slow ACK (migrateSlowStreams). */
   migrationEvents: number
+  /** Stream attempts, first tries and reroutes together. */
+  routeAttemptsTotal: number
+  /** Channel setup of reroute attempts (attempts after a stream's first), over rerouted successful streams. */
+  rerouteLatencyP95Ms: number
+  rerouteLatencyP99Ms: number
+  /** From a failed attempt's error to the stream's next acknowledged byte, over streams that failed over. */
+  failoverRecoveryP95Ms: number
+  /** The reference's name of the setup percentiles (a channel open is its OPEN's ACK). */
+  channelOpenP50Ms: number
+  channelOpenP95Ms: number
+  channelOpenP99Ms: number
   /** Moves to another target by cause: pool_failover (a failed attempt), slow_ack_migration. */
   rerouteCauses: Record<string, number>
   channelOpens: number
@@ -197,6 +266,10 @@ export interface LoadReportBody {
   routePressure: RoutePressure
   streamSamples: StreamSample[]
   errorSamples: StreamSample[]
+  /** The first 25 streams that failed over, with their recovery time (ms). */
+  recoverySamples: RecoverySample[]
+  /** The client side's connection and channel counters, and each in-process node's own. */
+  transportSnapshot: TransportSnapshot
   /** Probe results, when probing was on (probeTargets or maxTargetRttMs). */
   targetProbes: TargetProbe[]
   /** Targets the probe left out of placement (unreachable or over maxTargetRttMs). */

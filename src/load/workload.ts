@@ -48,11 +48,15 @@ export const loadWorkload: Workload<LoadConfig, ResolvedConfig, WorkerTask, Work
   },
   merge(config, partials, span, input) {
     const nodeChannelsActive: Record<string, number> = {}
+    const nodeStats: Record<string, unknown> = {}
     input.targets.forEach((target, i) => {
       const active = channelsActiveOn(target)
       if (active !== undefined) nodeChannelsActive[config.targets[i]!] = active
+      if (typeof target !== 'string' && typeof target.stats === 'function') {
+        nodeStats[config.targets[i]!] = structuredClone(target.stats())
+      }
     })
-    return buildReport(config, partials, span.startedAt, span.finishedAt, nodeChannelsActive)
+    return buildReport(config, partials, span.startedAt, span.finishedAt, nodeChannelsActive, nodeStats)
   },
   verdict: (report) => verdict(report),
 }
