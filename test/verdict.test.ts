@@ -136,7 +136,11 @@ describe('each rule fires alone with the reference reason string', () => {
         r.routePressure.acquiredTotal = 150
         r.routePressure.releasedTotal = 150
       },
-      ['route_pressure_missing_acquires=150 < successful_streams=200'],
+      // Fewer acquires than channels also trips the reference's opens-vs-acquires check.
+      [
+        'channel_opens_exceed_route_acquires_and_probes=200/150',
+        'route_pressure_missing_acquires=150 < successful_streams=200',
+      ],
     ],
     [
       'route_pressure_max_active_total',
@@ -183,6 +187,81 @@ describe('each rule fires alone with the reference reason string', () => {
         r.migrationEvents = 0
       },
       ['degraded_targets_without_migration'],
+    ],
+    [
+      'reroute_p95_ms',
+      (r) => {
+        r.rerouteLatencyP95Ms = 12.5
+        r.config.maxRerouteP95Ms = 10
+      },
+      ['reroute_p95_ms=12.5 > 10'],
+    ],
+    [
+      'reroute_p99_ms',
+      (r) => {
+        r.rerouteLatencyP99Ms = 30
+        r.config.maxRerouteP99Ms = 25
+      },
+      ['reroute_p99_ms=30 > 25'],
+    ],
+    [
+      'channel_opens_exceed_route_acquires_and_probes',
+      (r) => {
+        r.channelOpens = 205
+        r.channelCloses = 205
+        r.targetProbes = [
+          { target: TARGET_A, rttMs: 0.1, usable: true },
+          { target: TARGET_B, rttMs: 0.1, usable: true },
+        ]
+      },
+      ['channel_opens_exceed_route_acquires_and_probes=205/202'],
+    ],
+    [
+      'target_distribution_collapsed',
+      (r) => {
+        r.config.checkDistribution = true
+        r.targetStreams = { [TARGET_A]: 200, [TARGET_B]: 0 }
+      },
+      ['target_distribution_collapsed=1/2_targets_used'],
+    ],
+    [
+      'target_distribution_skew',
+      (r) => {
+        r.config.checkDistribution = true
+        r.targetStreams = { [TARGET_A]: 150, [TARGET_B]: 50 }
+      },
+      ['target_distribution_skew=max_150_min_50_allowed_50'],
+    ],
+    [
+      'target_byte_distribution_skew',
+      (r) => {
+        r.config.checkDistribution = true
+        r.targetBytes = { [TARGET_A]: 11_877_400, [TARGET_B]: 1000 }
+      },
+      ['target_byte_distribution_skew=max_11877400_min_1000_allowed_1484800'],
+    ],
+    [
+      'target_ack_ms',
+      (r) => {
+        r.config.maxTargetAckMs = 2
+      },
+      [`target_ack_ms=${TARGET_B}:2.104>2`],
+    ],
+    [
+      'route_pressure_distribution_collapsed',
+      (r) => {
+        r.config.checkDistribution = true
+        r.routePressure.maxActive = { [TARGET_A]: 16, [TARGET_B]: 0 }
+      },
+      ['route_pressure_distribution_collapsed=1/2_targets_used'],
+    ],
+    [
+      'route_pressure_distribution_skew',
+      (r) => {
+        r.config.checkDistribution = true
+        r.routePressure.maxActive = { [TARGET_A]: 14, [TARGET_B]: 2 }
+      },
+      ['route_pressure_distribution_skew=max_14_min_2_allowed_8'],
     ],
     [
       'non_quic_targets',
@@ -366,6 +445,11 @@ describe('order', () => {
       })
       r.degradedTargets = { [TARGET_B]: 'ack_timeout' }
       r.migrationEvents = 0
+      r.rerouteLatencyP95Ms = 20
+      r.rerouteLatencyP99Ms = 50
+      r.config.maxRerouteP95Ms = 10
+      r.config.maxRerouteP99Ms = 40
+      r.channelOpens = 205
     })
     const result = verdict(report)
     expect(result.verdict).toBe('fail')
@@ -373,6 +457,8 @@ describe('order', () => {
       'failed_streams=5',
       'setup_p95_ms=8 > 2',
       'setup_p99_ms=30 > 4',
+      'reroute_p95_ms=20 > 10',
+      'reroute_p99_ms=50 > 40',
       'no_bytes_sent',
       'throughput_bps=1000000 < 1500000',
       'channel_churn_per_sec=2.5 < 10',
@@ -381,7 +467,8 @@ describe('order', () => {
       'route_pressure_active_leak=2',
       'route_pressure_acquire_release_mismatch=100/98',
       'channel_leaks=3',
-      'channel_open_close_mismatch=200/197',
+      'channel_open_close_mismatch=205/197',
+      'channel_opens_exceed_route_acquires_and_probes=205/100',
       'route_pressure_missing_acquires=100 < successful_streams=195',
       'route_pressure_max_active_total=40 > concurrency=16',
       'ack_p95_ms=12.5 > 0.5',
@@ -391,10 +478,73 @@ describe('order', () => {
       'degraded_targets_without_migration',
       `non_quic_targets=${TARGET_A},${TARGET_B}`,
     ])
-    // One reason per rule here, so the reasons line up with the exported rule list.
-    expect(result.verdictReasons.map((reason) => reason.split(/[=]/)[0])).toEqual(
-      verdictRules.map((r) => r.name),
-    )
+    // The distribution and target ACK rules stand down while a target is impaired on purpose,
+    // and a collapse hides a skew: two more reports fire the rest, each in the rules' order.
+    const distribution = verdict(
+      reportWith((r) => {
+        r.config.checkDistribution = true
+        r.config.maxTargetAckMs = 1.5
+        r.targetStreams = { [TARGET_A]: 200, [TARGET_B]: 0 }
+        r.targetBytes = { [TARGET_A]: 11_877_400, [TARGET_B]: 1000 }
+        r.routePressure.maxActive = { [TARGET_A]: 16, [TARGET_B]: 0 }
+      }),
+    ).verdictReasons
+    expect(distribution).toEqual([
+      'target_distribution_collapsed=1/2_targets_used',
+      'target_byte_distribution_skew=max_11877400_min_1000_allowed_1484800',
+      `target_ack_ms=${TARGET_A}:1.871>1.5`,
+      `target_ack_ms=${TARGET_B}:2.104>1.5`,
+      'route_pressure_distribution_collapsed=1/2_targets_used',
+    ])
+    const skew = verdict(
+      reportWith((r) => {
+        r.config.checkDistribution = true
+        r.targetStreams = { [TARGET_A]: 150, [TARGET_B]: 50 }
+        r.routePressure.maxActive = { [TARGET_A]: 14, [TARGET_B]: 2 }
+      }),
+    ).verdictReasons
+    expect(skew).toEqual([
+      'target_distribution_skew=max_150_min_50_allowed_50',
+      'route_pressure_distribution_skew=max_14_min_2_allowed_8',
+    ])
+    const names = verdictRules.map((r) => r.name)
+    const nameOf = (reason: string) => reason.split(/[=]/)[0]!
+    for (const reasons of [result.verdictReasons, distribution, skew]) {
+      const positions = reasons.map((reason) => names.indexOf(nameOf(reason)))
+      expect(positions.every((p, i) => p >= 0 && (i === 0 || p >= positions[i - 1]!))).toBe(true)
+    }
+    // Together they fire every rule there is.
+    const fired = new Set([...result.verdictReasons, ...distribution, ...skew].map(nameOf))
+    expect([...fired].sort()).toEqual([...names].sort())
+  })
+
+  test('the distribution rules are off unless asked for, and stand down when placement is uneven on purpose', () => {
+    const collapsed = (r: LoadReport) => {
+      r.targetStreams = { [TARGET_A]: 150, [TARGET_B]: 50 }
+      r.routePressure.maxActive = { [TARGET_A]: 16, [TARGET_B]: 0 }
+    }
+    expect(verdict(reportWith(collapsed)).verdictReasons).toEqual([])
+    const impaired = reportWith((r) => {
+      collapsed(r)
+      Object.assign(r.config, { checkDistribution: true, impairTarget: 1, maxTargetAckMs: 1 })
+    })
+    expect(verdict(impaired).verdictReasons).toEqual([])
+    // failTarget and probe-excluded targets are not expected to carry load.
+    const failed = reportWith((r) => {
+      collapsed(r)
+      Object.assign(r.config, { checkDistribution: true, failTarget: 1 })
+    })
+    expect(verdict(failed).verdictReasons).toEqual([])
+    // Heterogeneous probe RTTs: skew is expected (a collapse still is not).
+    const steered = reportWith((r) => {
+      r.config.checkDistribution = true
+      r.targetStreams = { [TARGET_A]: 190, [TARGET_B]: 10 }
+      r.targetProbes = [
+        { target: TARGET_A, rttMs: 0.2, usable: true },
+        { target: TARGET_B, rttMs: 20, usable: true },
+      ]
+    })
+    expect(verdict(steered).verdictReasons).toEqual([])
   })
 
   test('rule names are unique and the list cannot be mutated', () => {

@@ -100,6 +100,9 @@ const THRESHOLDS = [
   'maxSetupP99Ms',
   'minThroughputMbps',
   'minChannelChurnPerSec',
+  'maxRerouteP95Ms',
+  'maxRerouteP99Ms',
+  'maxTargetAckMs',
 ] as const
 // Every key of LoadConfig, once: the compiler refuses a missing or an extra one.
 const KEY_TABLE = {
@@ -139,6 +142,10 @@ const KEY_TABLE = {
   maxSetupP99Ms: true,
   minThroughputMbps: true,
   minChannelChurnPerSec: true,
+  maxRerouteP95Ms: true,
+  maxRerouteP99Ms: true,
+  maxTargetAckMs: true,
+  checkDistribution: true,
 } as const satisfies Record<keyof LoadConfig, true>
 const KEYS = new Set(Object.keys(KEY_TABLE))
 const SCHEMES = ['tcp', 'quic']
@@ -277,6 +284,7 @@ export function resolveConfig(input: LoadConfig): ResolvedConfig {
     failAfterMs: duration(config, 'failAfter', 0, false),
     fingerprints,
     requireQuic: boolean(config, 'requireQuic', false),
+    checkDistribution: boolean(config, 'checkDistribution', false),
     probeTargets: false,
     maxTargetRttMs: 0,
     migrateSlowStreams: boolean(config, 'migrateSlowStreams', false),

@@ -174,6 +174,17 @@ export interface VerdictThresholds {
   minChannelChurnPerSec?: number
   /** Fail the verdict when a target is not quic:// (non_quic_targets); default false. */
   requireQuic?: boolean
+  /** Reroute latency p95 / p99 limits (ms). */
+  maxRerouteP95Ms?: number
+  maxRerouteP99Ms?: number
+  /** Limit (ms) on each healthy target's slowest ACK (target_ack_ms). */
+  maxTargetAckMs?: number
+  /**
+   * Apply the reference's distribution rules (target_distribution_*, target_byte_distribution_skew,
+   * route_pressure_distribution_*); default false: a test that kills or slows a target on its own
+   * would otherwise fail them.
+   */
+  checkDistribution?: boolean
 }
 
 /** Counters every worker keeps and the report sums, with the report's names. */
