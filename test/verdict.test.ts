@@ -264,6 +264,24 @@ describe('each rule fires alone with the reference reason string', () => {
       ['route_pressure_distribution_skew=max_14_min_2_allowed_8'],
     ],
     [
+      'compat_route_modes_observed',
+      (r) => {
+        r.targetStats[TARGET_A]!.routeModes = { direct: 90, Pigeon: 10 }
+        r.targetStats[TARGET_B]!.routeModes = { carrier: 2, pigeon: 1 }
+      },
+      ['compat_route_modes_observed=carrier:2,pigeon:11'],
+    ],
+    [
+      'route_mode_coverage_missing',
+      (r) => {
+        r.config.topologyProfile = 'nat-lan-relay'
+        r.config.targets = [TARGET_A, TARGET_B, 'tcp://127.0.0.1:3', 'tcp://127.0.0.1:4']
+        r.targetStats[TARGET_A]!.routeModes = { lan: 100 }
+        r.targetStats[TARGET_B]!.routeModes = { ice: 100 }
+      },
+      ['route_mode_coverage_missing=reverse,relay'],
+    ],
+    [
       'non_quic_targets',
       (r) => {
         r.config.requireQuic = true
@@ -450,6 +468,7 @@ describe('order', () => {
       r.config.maxRerouteP95Ms = 10
       r.config.maxRerouteP99Ms = 40
       r.channelOpens = 205
+      r.targetStats[TARGET_A]!.routeModes = { pigeon: 1 }
     })
     const result = verdict(report)
     expect(result.verdict).toBe('fail')
@@ -477,6 +496,7 @@ describe('order', () => {
       'expected_degraded_target_not_observed',
       'degraded_targets_without_migration',
       `non_quic_targets=${TARGET_A},${TARGET_B}`,
+      'compat_route_modes_observed=pigeon:1',
     ])
     // The distribution and target ACK rules stand down while a target is impaired on purpose,
     // and a collapse hides a skew: two more reports fire the rest, each in the rules' order.
@@ -507,14 +527,21 @@ describe('order', () => {
       'target_distribution_skew=max_150_min_50_allowed_50',
       'route_pressure_distribution_skew=max_14_min_2_allowed_8',
     ])
+    const coverage = verdict(
+      reportWith((r) => {
+        r.config.topologyProfile = 'mixed-public-nat-lan-relay'
+        r.config.targets = [TARGET_A, TARGET_B, 'tcp://127.0.0.1:3', 'tcp://127.0.0.1:4']
+      }),
+    ).verdictReasons
+    expect(coverage).toEqual(['route_mode_coverage_missing=lan,ice,reverse,relay'])
     const names = verdictRules.map((r) => r.name)
     const nameOf = (reason: string) => reason.split(/[=]/)[0]!
-    for (const reasons of [result.verdictReasons, distribution, skew]) {
+    for (const reasons of [result.verdictReasons, distribution, skew, coverage]) {
       const positions = reasons.map((reason) => names.indexOf(nameOf(reason)))
       expect(positions.every((p, i) => p >= 0 && (i === 0 || p >= positions[i - 1]!))).toBe(true)
     }
     // Together they fire every rule there is.
-    const fired = new Set([...result.verdictReasons, ...distribution, ...skew].map(nameOf))
+    const fired = new Set([...result.verdictReasons, ...distribution, ...skew, ...coverage].map(nameOf))
     expect([...fired].sort()).toEqual([...names].sort())
   })
 

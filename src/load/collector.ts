@@ -17,6 +17,7 @@ export interface TargetPartial extends TargetCounters {
   ack: string
   setup: string
   duration: string
+  routeModes: Record<string, number>
 }
 
 /** Everything one worker measured; plain data so it crosses the thread boundary. */
@@ -58,6 +59,7 @@ interface TargetTally extends TargetCounters {
   ack: LatencyHistogram
   setup: LatencyHistogram
   duration: LatencyHistogram
+  routeModes: Record<string, number>
 }
 
 /** Counters a worker keeps itself; channelLeaks is only known at the end. */
@@ -111,6 +113,7 @@ export class Collector {
         ack: new LatencyHistogram(),
         setup: new LatencyHistogram(),
         duration: new LatencyHistogram(),
+        routeModes: {},
       })
       this.active.set(url, 0)
       this.maxActive.set(url, 0)
@@ -258,6 +261,7 @@ export class Collector {
       this.counts.successfulStreams++
       const target = this.target(sample.target)
       target.streams++
+      target.routeModes[sample.routeMode] = (target.routeModes[sample.routeMode] ?? 0) + 1
       target.duration.recordMs(sample.durationMs)
       this.streamDuration.recordMs(sample.durationMs)
       if (sample.rerouteLatencyMs !== undefined) this.reroute.recordMs(sample.rerouteLatencyMs)
@@ -285,7 +289,13 @@ export class Collector {
   toPartial(openChannels: number): WorkerPartial {
     const targets: Record<string, TargetPartial> = {}
     for (const [url, t] of this.targets) {
-      targets[url] = { ...t, ack: t.ack.encode(), setup: t.setup.encode(), duration: t.duration.encode() }
+      targets[url] = {
+        ...t,
+        ack: t.ack.encode(),
+        setup: t.setup.encode(),
+        duration: t.duration.encode(),
+        routeModes: { ...t.routeModes },
+      }
     }
     const active: Record<string, number> = {}
     for (const [url, n] of this.active) if (n !== 0) active[url] = n

@@ -20,10 +20,41 @@ export interface TargetLike {
   kill?(): Promise<void>
 }
 
+/** How a target is reached, as the reference labels routes; counted per target in the report. */
+export const ROUTE_MODES = ['direct', 'lan', 'ice', 'reverse', 'relay'] as const
+export type LoadRouteMode = (typeof ROUTE_MODES)[number]
+
+/** Scenario labels of the reference; the two NAT profiles give targets lan, ice, reverse, relay in turn. */
+export const TOPOLOGY_PROFILES = ['public', 'nat-lan-relay', 'mixed-public-nat-lan-relay', 'custom'] as const
+
+/** A target with the route mode it stands for: `{ url | node, routeMode }`. */
+export interface RoutedTarget {
+  url?: string
+  node?: TargetLike | string
+  routeMode: LoadRouteMode
+}
+
+/** A target entry of a load config. */
+export type LoadTarget = TargetLike | string | RoutedTarget
+
+function isRouted(entry: unknown): entry is RoutedTarget {
+  return typeof entry === 'object' && entry !== null && ('routeMode' in entry || 'node' in entry)
+}
+
+/** The target itself of a config entry (a routed entry's node or url). */
+export function targetOf(entry: LoadTarget): TargetLike | string {
+  if (!isRouted(entry)) return entry
+  if (entry.node !== undefined) return entry.node
+  const { routeMode: _m, node: _n, ...rest } = entry
+  return rest as TargetLike
+}
+
 /** Configuration of one load run (the reference load tester's client flags, camelCased). */
 export interface LoadConfig extends VerdictThresholds {
   /** Fabric nodes, proxies in front of them, or URLs ('tcp://127.0.0.1:4000', 'quic://…'). */
-  targets: Array<TargetLike | string>
+  targets: LoadTarget[]
+  /** Scenario label: 'public', 'nat-lan-relay', 'mixed-public-nat-lan-relay' or 'custom'. */
+  topologyProfile?: (typeof TOPOLOGY_PROFILES)[number]
   /** Logical streams to run; default 100. */
   streams?: number
   /** Streams in flight at once, across all workers; default 16 (never more than streams). */
@@ -107,6 +138,7 @@ const THRESHOLDS = [
 // Every key of LoadConfig, once: the compiler refuses a missing or an extra one.
 const KEY_TABLE = {
   targets: true,
+  topologyProfile: true,
   streams: true,
   concurrency: true,
   bytesPerStream: true,
@@ -206,6 +238,25 @@ export function parseTargetUrl(url: string, field: string): { scheme: string; ho
   })
 }
 
+const NAT_ROUTES: readonly LoadRouteMode[] = ['lan', 'ice', 'reverse', 'relay']
+
+/** A target's route mode: its own, else the profile's (the NAT profiles cycle lan, ice, reverse, relay), else direct. */
+function routeModeOf(entry: unknown, index: number, profile: string): LoadRouteMode {
+  if (isRouted(entry) && entry.routeMode !== undefined) {
+    if (!ROUTE_MODES.includes(entry.routeMode)) {
+      throw new ConfigError(
+        `targets[${index}].routeMode`,
+        entry.routeMode,
+        `one of ${ROUTE_MODES.map((m) => `'${m}'`).join(', ')}`,
+      )
+    }
+    return entry.routeMode
+  }
+  return profile === 'nat-lan-relay' || profile === 'mixed-public-nat-lan-relay'
+    ? NAT_ROUTES[index % NAT_ROUTES.length]!
+    : 'direct'
+}
+
 /** failTarget, impairTarget: an index of targets, or -1 when unset. */
 function indexOfTargets(config: Record<string, unknown>, field: string, count: number): number {
   const value = config[field]
@@ -223,10 +274,20 @@ export function resolveConfig(input: LoadConfig): ResolvedConfig {
   }
   const config = input as unknown as Record<string, unknown>
   rejectUnknownKeys(config, KEYS, 'load config', ConfigError)
-  const rawTargets = config.targets
-  if (!Array.isArray(rawTargets) || rawTargets.length === 0) {
-    throw new ConfigError('targets', rawTargets, 'a non-empty array of fabric nodes, proxies or URLs')
+  const entries = config.targets
+  if (!Array.isArray(entries) || entries.length === 0) {
+    throw new ConfigError('targets', entries, 'a non-empty array of fabric nodes, proxies or URLs')
   }
+  const profile = config.topologyProfile ?? ''
+  if (profile !== '' && !TOPOLOGY_PROFILES.includes(profile as never)) {
+    throw new ConfigError(
+      'topologyProfile',
+      profile,
+      `one of ${TOPOLOGY_PROFILES.map((p) => `'${p}'`).join(', ')}`,
+    )
+  }
+  const routeModes = entries.map((entry: unknown, index) => routeModeOf(entry, index, profile as string))
+  const rawTargets = entries.map((entry: LoadTarget) => targetOf(entry))
   const targets: string[] = []
   const fingerprints: Array<string | undefined> = []
   rawTargets.forEach((input, index) => {
@@ -259,6 +320,8 @@ export function resolveConfig(input: LoadConfig): ResolvedConfig {
   const targetQuarantineMs = duration(config, quarantineField, 5000, false)
   const resolved: ResolvedConfig = {
     targets,
+    topologyProfile: profile as string,
+    routeModes,
     streams,
     concurrency: Math.min(integer(config, 'concurrency', 16, 1), soak ? Number.MAX_SAFE_INTEGER : streams),
     bytesPerStream: integer(config, 'bytesPerStream', 64 * 1024, 1),

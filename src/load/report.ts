@@ -94,7 +94,9 @@ export function buildReport(
       durationP50Ms: ms(targetDuration.percentileMs(50)),
       durationP95Ms: ms(targetDuration.percentileMs(95)),
       maxActiveChannels: partials.reduce((n, p) => n + (p.route.maxActive[url] ?? 0), 0),
+      routeModes: {},
     }
+    for (const part of parts) addInto(stats.routeModes, part.routeModes)
     const onNode = nodeChannelsActive[url]
     if (onNode !== undefined) {
       stats.nodeChannelsActive = onNode

@@ -312,6 +312,7 @@ export class StreamRunner {
       migrationCount,
       degraded,
       shortSession: config.shortSessions,
+      routeMode: config.routeModes[index] ?? 'direct',
       setupMs: round3(setupMs),
       ...(rerouteLatencyMs !== undefined && ok ? { rerouteLatencyMs: round3(rerouteLatencyMs) } : {}),
       ...(recoveryMs !== undefined && ok ? { recoveryMs: round3(recoveryMs) } : {}),

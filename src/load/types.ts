@@ -35,6 +35,8 @@ export interface TargetStats extends TargetCounters {
   failoverEntrypoint: number
   /** Most attempts holding this target at once (routePressure.maxActive). */
   maxActiveChannels: number
+  /** Successful streams that ended here, by the target's route mode. */
+  routeModes: Record<string, number>
   /** The node's own view at the end of the run, when the target is an in-process node. */
   nodeChannelsActive?: number
 }
@@ -92,6 +94,8 @@ export interface StreamSample {
   /** From its first failed attempt's error to its next acknowledged byte (ms), when it failed over. */
   recoveryMs?: number
   shortSession: boolean
+  /** The route mode of the target the stream ended on. */
+  routeMode: string
   attempts: number
   /** Times the stream moved on after a slow ACK (migrateSlowStreams). */
   migrationCount: number
@@ -125,6 +129,10 @@ export interface TransportSnapshot {
 /** The resolved config, as recorded in a report (durations in ms, targets as URLs). */
 export interface ReportConfig extends VerdictThresholds {
   targets: string[]
+  /** The scenario label ('' when none). */
+  topologyProfile: string
+  /** Each target's route mode (direct, lan, ice, reverse, relay), in targets order. */
+  routeModes: string[]
   streams: number
   concurrency: number
   bytesPerStream: number

@@ -1,6 +1,6 @@
 import type { Workload } from '../run/workload.js'
 import type { WorkerPartial } from './collector.js'
-import { type LoadConfig, type ResolvedConfig, resolveConfig, type TargetLike } from './config.js'
+import { type LoadConfig, type ResolvedConfig, resolveConfig, type TargetLike, targetOf } from './config.js'
 import { ProbeBoard } from './probe.js'
 import { buildReport } from './report.js'
 import type { WorkerTask } from './stream-runner.js'
@@ -42,14 +42,14 @@ export const loadWorkload: Workload<LoadConfig, ResolvedConfig, WorkerTask, Work
   during(config, input) {
     if (config.failTarget < 0) return () => undefined
     const timer = setTimeout(() => {
-      void (input.targets[config.failTarget] as TargetLike).kill?.()
+      void (targetOf(input.targets[config.failTarget]!) as TargetLike).kill?.()
     }, config.failAfterMs)
     return () => clearTimeout(timer)
   },
   merge(config, partials, span, input) {
     const nodeChannelsActive: Record<string, number> = {}
     const nodeStats: Record<string, unknown> = {}
-    input.targets.forEach((target, i) => {
+    input.targets.map(targetOf).forEach((target, i) => {
       const active = channelsActiveOn(target)
       if (active !== undefined) nodeChannelsActive[config.targets[i]!] = active
       if (typeof target !== 'string' && typeof target.stats === 'function') {

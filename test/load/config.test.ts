@@ -88,6 +88,14 @@ describe('load config', () => {
     ],
     [{ impairTarget: 1 }, 'impairTarget must be an index of targets (0..0), got 1'],
     [{ maxTargetRttMs: -5 }, 'maxTargetRttMs must be a non-negative number of ms (0 = no limit), got -5'],
+    [
+      { topologyProfile: 'mesh' },
+      "topologyProfile must be one of 'public', 'nat-lan-relay', 'mixed-public-nat-lan-relay', 'custom', got 'mesh'",
+    ],
+    [
+      { targets: [{ url: 'tcp://127.0.0.1:1', routeMode: 'carrier' }] },
+      "targets[0].routeMode must be one of 'direct', 'lan', 'ice', 'reverse', 'relay', got 'carrier'",
+    ],
     [{ poolFailover: 'yes' }, "poolFailover must be a boolean, got 'yes'"],
     [{ maxAckP95Ms: -1 }, 'maxAckP95Ms must be a non-negative number (0 disables the check), got -1'],
     [{ stream: 3 }, "unknown field 'stream' in load config; did you mean 'streams'?"],

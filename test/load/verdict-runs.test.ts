@@ -58,3 +58,33 @@ describe('the reference rules on real runs', () => {
     expect(report.verdictReasons).toEqual([])
   })
 })
+
+describe('route modes', () => {
+  it('a NAT profile labels targets lan, ice, reverse, relay and the coverage rule sees each used', async () => {
+    const targets = await tcpNodes(4)
+    const report = await runLoad({
+      targets,
+      streams: 8,
+      concurrency: 2,
+      bytesPerStream: 2048,
+      topologyProfile: 'nat-lan-relay',
+    })
+    expect(report.config.routeModes).toEqual(['lan', 'ice', 'reverse', 'relay'])
+    expect(report.targetStats[targets[3]!.url]!.routeModes).toEqual({ relay: 2 })
+    expect(report.streamSamples[1]!.routeMode).toBe('ice')
+    expect(report.verdictReasons).toEqual([])
+  })
+
+  it('a route mode no stream used under a NAT profile fails route_mode_coverage_missing', async () => {
+    const targets = await tcpNodes(4)
+    const report = await runLoad({
+      targets: targets.map((node, i) => (i === 3 ? { node, routeMode: 'direct' as const } : node)),
+      streams: 8,
+      concurrency: 2,
+      bytesPerStream: 2048,
+      topologyProfile: 'mixed-public-nat-lan-relay',
+    })
+    expect(report.config.routeModes).toEqual(['lan', 'ice', 'reverse', 'direct'])
+    expect(report.verdictReasons).toEqual(['route_mode_coverage_missing=relay'])
+  })
+})

@@ -6,6 +6,7 @@ import { rule as ackP99 } from './ack-p99.js'
 import { rule as channelLeaks } from './channel-leaks.js'
 import { rule as channelOpenClose } from './channel-open-close.js'
 import { rule as channelOpensExceedAcquires } from './channel-opens-exceed-acquires.js'
+import { rule as compatRouteModes } from './compat-route-modes.js'
 import { rule as controlAckP95 } from './control-ack-p95.js'
 import { rule as degradedWithoutMigration } from './degraded-without-migration.js'
 import { rule as expectedDegradedTarget } from './expected-degraded-target.js'
@@ -16,6 +17,7 @@ import { rule as noBytesSent } from './no-bytes-sent.js'
 import { rule as requireQuic } from './require-quic.js'
 import { rule as rerouteP95 } from './reroute-p95.js'
 import { rule as rerouteP99 } from './reroute-p99.js'
+import { rule as routeModeCoverage } from './route-mode-coverage.js'
 import { rule as routePressureAcquireRelease } from './route-pressure-acquire-release.js'
 import { rule as routePressureActiveLeak } from './route-pressure-active-leak.js'
 import { rule as routePressureDistributionCollapsed } from './route-pressure-distribution-collapsed.js'
@@ -65,6 +67,8 @@ export const verdictRules: readonly VerdictRule[] = Object.freeze([
   routePressureDistributionCollapsed,
   routePressureDistributionSkew,
   requireQuic,
+  compatRouteModes,
+  routeModeCoverage,
 ])
 
 /** Applies every verdict rule in order: `fail` with their reasons if any fired, else `pass`. */
