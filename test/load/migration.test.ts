@@ -30,6 +30,8 @@ test('a bulk stream leaves a slow target mid-stream and resumes on the next from
   expect(migrations[0]!.ackMs as number).toBeGreaterThan(100)
   // Once degraded, the target is out of placement: later streams never start there.
   expect(report.targetStreams[slow.url]).toBe(0)
+  expect(report).toMigrateAwayFrom(slow)
+  expect(report).not.toMigrateAwayFrom(nodes[0]!)
 })
 
 test('a control stream restarts from zero on the next target', async ({ fabric, proxy }) => {
