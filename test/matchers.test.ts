@@ -260,6 +260,7 @@ describe.each(frameworks)('%s', (_name, expectOf) => {
           (e) => e.toMigrateAwayFrom(TARGET_A),
           (e) => e.toSustainThroughput(1),
           (e) => e.toSpreadEvenly(),
+          (e) => e.toStayWithinResources({ heapDeltaMb: 10 }),
         ]
         for (const check of checks) {
           for (const e of [expectOf(value), expectOf(value).not]) {
@@ -366,6 +367,54 @@ describe.each(frameworks)('%s', (_name, expectOf) => {
       expect(message).toContain(`  ${TARGET_A}  5939200 bytes (50%)`)
       expect(() => expectOf(golden).toSustainThroughput(-1)).toThrow(
         'toSustainThroughput(mbps): mbps must be a positive finite number of megabits per second, got -1',
+      )
+    })
+  })
+
+  describe('toStayWithinResources', () => {
+    const grown = reportWith((r) => {
+      r.resourceSummary = {
+        sampleCount: 6,
+        threads: 2,
+        activeResourcesStart: 20,
+        activeResourcesEnd: 45,
+        activeResourcesMax: 50,
+        activeResourcesDelta: 25,
+        heapUsedStartBytes: 10 * 1048576,
+        heapUsedEndBytes: 14 * 1048576,
+        heapUsedMaxBytes: 15 * 1048576,
+        heapUsedDeltaBytes: 4 * 1048576,
+        openFdsStart: 40,
+        openFdsEnd: 41,
+        openFdsMax: 44,
+        openFdsDelta: 1,
+        gcCountDelta: 3,
+        eventLoopDelayP99MaxMs: 2,
+        activeStreamsMax: 16,
+        activeRoutesMax: 2,
+        slopesPerMinute: { activeResources: 12, heapUsedMb: 2.5, openFds: 0.5 },
+      }
+    })
+
+    test('names each resource over its limit and prints every resource', () => {
+      expectOf(grown).toStayWithinResources({ heapDeltaMb: 5, openFdDelta: 2 })
+      const message = failureOf(() =>
+        expectOf(grown).toStayWithinResources({ heapDeltaMb: 1, activeResourceDelta: 10 }),
+      )
+      expect(message).toContain('"heap grew 4 MiB > 1"')
+      expect(message).toContain('"active resources grew by 25 > 10"')
+      expect(message).toContain('Resources over 6 samples of 2 thread(s):')
+      expect(message).toContain('  active resources  start 20, end 45, max 50, slope 12/min')
+      expect(message).toContain('  heap used         start 10 MiB, end 14 MiB, max 15 MiB, slope 2.5 MiB/min')
+      expect(message).toContain('  open fds          start 40, end 41, max 44')
+      expect(() => expectOf(grown).toStayWithinResources({ heap: 1 } as never)).toThrow(
+        "toStayWithinResources(limits): limits must be an object of heapDeltaMb, activeResourceDelta, openFdDelta, got unknown key 'heap'",
+      )
+    })
+
+    test('a report without samples has nothing to check', () => {
+      expect(failureOf(() => expectOf(golden).toStayWithinResources({ heapDeltaMb: 1 }))).toContain(
+        'Received a report without resource samples: nothing to check',
       )
     })
   })

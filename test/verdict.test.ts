@@ -171,6 +171,114 @@ describe('each rule fires alone with the reference reason string', () => {
       ['control_ack_p95_ms=0.117 > 0.1'],
     ],
     [
+      'active_resource_delta',
+      (r) => {
+        r.resourceSummary = {
+          sampleCount: 4,
+          threads: 2,
+          activeResourcesStart: 20,
+          activeResourcesEnd: 45,
+          activeResourcesMax: 50,
+          activeResourcesDelta: 25,
+          heapUsedStartBytes: 10_000_000,
+          heapUsedEndBytes: 40_000_000,
+          heapUsedMaxBytes: 41_000_000,
+          heapUsedDeltaBytes: 30_000_000,
+          openFdsStart: 40,
+          openFdsEnd: 70,
+          openFdsMax: 90,
+          openFdsDelta: 30,
+          gcCountDelta: 3,
+          eventLoopDelayP99MaxMs: 2,
+          activeStreamsMax: 16,
+          activeRoutesMax: 2,
+        }
+        r.config.maxActiveResourceDelta = 10
+      },
+      ['active_resource_delta=25 > 10'],
+    ],
+    [
+      'heap_alloc_delta_bytes',
+      (r) => {
+        r.resourceSummary = {
+          sampleCount: 4,
+          threads: 2,
+          activeResourcesStart: 20,
+          activeResourcesEnd: 45,
+          activeResourcesMax: 50,
+          activeResourcesDelta: 25,
+          heapUsedStartBytes: 10_000_000,
+          heapUsedEndBytes: 40_000_000,
+          heapUsedMaxBytes: 41_000_000,
+          heapUsedDeltaBytes: 30_000_000,
+          openFdsStart: 40,
+          openFdsEnd: 70,
+          openFdsMax: 90,
+          openFdsDelta: 30,
+          gcCountDelta: 3,
+          eventLoopDelayP99MaxMs: 2,
+          activeStreamsMax: 16,
+          activeRoutesMax: 2,
+        }
+        r.config.maxHeapDeltaMb = 16
+      },
+      ['heap_alloc_delta_bytes=30000000 > 16777216'],
+    ],
+    [
+      'open_fd_delta',
+      (r) => {
+        r.resourceSummary = {
+          sampleCount: 4,
+          threads: 2,
+          activeResourcesStart: 20,
+          activeResourcesEnd: 45,
+          activeResourcesMax: 50,
+          activeResourcesDelta: 25,
+          heapUsedStartBytes: 10_000_000,
+          heapUsedEndBytes: 40_000_000,
+          heapUsedMaxBytes: 41_000_000,
+          heapUsedDeltaBytes: 30_000_000,
+          openFdsStart: 40,
+          openFdsEnd: 70,
+          openFdsMax: 90,
+          openFdsDelta: 30,
+          gcCountDelta: 3,
+          eventLoopDelayP99MaxMs: 2,
+          activeStreamsMax: 16,
+          activeRoutesMax: 2,
+        }
+        r.config.maxOpenFdDelta = 20
+      },
+      ['open_fd_delta=30 > 20'],
+    ],
+    [
+      'open_fds_max',
+      (r) => {
+        r.resourceSummary = {
+          sampleCount: 4,
+          threads: 2,
+          activeResourcesStart: 20,
+          activeResourcesEnd: 45,
+          activeResourcesMax: 50,
+          activeResourcesDelta: 25,
+          heapUsedStartBytes: 10_000_000,
+          heapUsedEndBytes: 40_000_000,
+          heapUsedMaxBytes: 41_000_000,
+          heapUsedDeltaBytes: 30_000_000,
+          openFdsStart: 40,
+          openFdsEnd: 70,
+          openFdsMax: 90,
+          openFdsDelta: 30,
+          gcCountDelta: 3,
+          eventLoopDelayP99MaxMs: 2,
+          activeStreamsMax: 16,
+          activeRoutesMax: 2,
+        }
+        r.config.maxOpenFds = 64
+      },
+      ['open_fds_max=90 > 64'],
+    ],
+    [
       'expected_degraded_target_not_observed',
       (r) => {
         Object.assign(r.config, { migrateSlowStreams: true, maxAckMs: 50, impairTarget: 1 })
@@ -469,6 +577,32 @@ describe('order', () => {
       r.config.maxRerouteP99Ms = 40
       r.channelOpens = 205
       r.targetStats[TARGET_A]!.routeModes = { pigeon: 1 }
+      r.resourceSummary = {
+        sampleCount: 4,
+        threads: 2,
+        activeResourcesStart: 20,
+        activeResourcesEnd: 45,
+        activeResourcesMax: 50,
+        activeResourcesDelta: 25,
+        heapUsedStartBytes: 10_000_000,
+        heapUsedEndBytes: 40_000_000,
+        heapUsedMaxBytes: 41_000_000,
+        heapUsedDeltaBytes: 30_000_000,
+        openFdsStart: 40,
+        openFdsEnd: 70,
+        openFdsMax: 90,
+        openFdsDelta: 30,
+        gcCountDelta: 3,
+        eventLoopDelayP99MaxMs: 2,
+        activeStreamsMax: 16,
+        activeRoutesMax: 2,
+      }
+      Object.assign(r.config, {
+        maxActiveResourceDelta: 10,
+        maxHeapDeltaMb: 16,
+        maxOpenFdDelta: 20,
+        maxOpenFds: 64,
+      })
     })
     const result = verdict(report)
     expect(result.verdict).toBe('fail')
@@ -493,6 +627,10 @@ describe('order', () => {
       'ack_p95_ms=12.5 > 0.5',
       'ack_p99_ms=40 > 1',
       'control_ack_p95_ms=7.25 > 0.75',
+      'active_resource_delta=25 > 10',
+      'heap_alloc_delta_bytes=30000000 > 16777216',
+      'open_fd_delta=30 > 20',
+      'open_fds_max=90 > 64',
       'expected_degraded_target_not_observed',
       'degraded_targets_without_migration',
       `non_quic_targets=${TARGET_A},${TARGET_B}`,

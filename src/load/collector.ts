@@ -1,5 +1,6 @@
 import { LatencyHistogram } from '../metrics/histogram.js'
 import type { Recorder } from '../run/recorder.js'
+import type { ResourceSample } from './resources.js'
 import {
   REPORT_COUNTERS,
   type RecoverySample,
@@ -53,6 +54,8 @@ export interface WorkerPartial extends ReportCounters {
   rerouteCauses: Record<string, number>
   /** Probe results (only the worker that probed has them). */
   targetProbes: TargetProbe[]
+  /** This worker's resource samples. */
+  resourceSamples: ResourceSample[]
 }
 
 interface TargetTally extends TargetCounters {
@@ -118,6 +121,13 @@ export class Collector {
       this.active.set(url, 0)
       this.maxActive.set(url, 0)
     }
+  }
+
+  /** Stream attempts in flight now, and targets with any. */
+  level(): { activeStreams: number; activeRoutes: number } {
+    let routes = 0
+    for (const n of this.active.values()) if (n > 0) routes++
+    return { activeStreams: this.activeTotal, activeRoutes: routes }
   }
 
   private target(url: string): TargetTally {
@@ -286,7 +296,7 @@ export class Collector {
   }
 
   /** Freeze the tally as plain data. `openChannels` are channels this worker never closed. */
-  toPartial(openChannels: number): WorkerPartial {
+  toPartial(openChannels: number, resourceSamples: ResourceSample[] = []): WorkerPartial {
     const targets: Record<string, TargetPartial> = {}
     for (const [url, t] of this.targets) {
       targets[url] = {
@@ -330,6 +340,7 @@ export class Collector {
       degradedTargets: { ...this.degradedTargets },
       rerouteCauses: { ...this.rerouteCauses },
       targetProbes: [...this.targetProbes],
+      resourceSamples,
     }
   }
 }

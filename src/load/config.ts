@@ -102,6 +102,8 @@ export interface LoadConfig extends VerdictThresholds {
   maxAckMs?: number
   /** Index of a target the test degrades from outside (through a proxy); the verdict expects it seen. */
   impairTarget?: number
+  /** How often every thread samples its resources; default 1 s, 0 = at start and end only. */
+  resourceSampleInterval?: Duration
   /** PING every target before placement; targets that do not answer get no streams (default false). */
   probeTargets?: boolean
   /** With probing: targets whose median probe RTT is over this many ms get no streams; setting it turns probing on. */
@@ -134,6 +136,10 @@ const THRESHOLDS = [
   'maxRerouteP95Ms',
   'maxRerouteP99Ms',
   'maxTargetAckMs',
+  'maxActiveResourceDelta',
+  'maxHeapDeltaMb',
+  'maxOpenFdDelta',
+  'maxOpenFds',
 ] as const
 // Every key of LoadConfig, once: the compiler refuses a missing or an extra one.
 const KEY_TABLE = {
@@ -178,6 +184,11 @@ const KEY_TABLE = {
   maxRerouteP99Ms: true,
   maxTargetAckMs: true,
   checkDistribution: true,
+  resourceSampleInterval: true,
+  maxActiveResourceDelta: true,
+  maxHeapDeltaMb: true,
+  maxOpenFdDelta: true,
+  maxOpenFds: true,
 } as const satisfies Record<keyof LoadConfig, true>
 const KEYS = new Set(Object.keys(KEY_TABLE))
 const SCHEMES = ['tcp', 'quic']
@@ -348,6 +359,7 @@ export function resolveConfig(input: LoadConfig): ResolvedConfig {
     fingerprints,
     requireQuic: boolean(config, 'requireQuic', false),
     checkDistribution: boolean(config, 'checkDistribution', false),
+    resourceSampleIntervalMs: duration(config, 'resourceSampleInterval', 1000, false),
     probeTargets: false,
     maxTargetRttMs: 0,
     migrateSlowStreams: boolean(config, 'migrateSlowStreams', false),

@@ -1,6 +1,7 @@
 import { LatencyHistogram } from '../metrics/histogram.js'
 import type { WorkerPartial } from './collector.js'
 import type { ResolvedConfig } from './config.js'
+import { type ResourceSample, summarizeResources } from './resources.js'
 import {
   type LoadReportBody,
   REPORT_COUNTERS,
@@ -44,7 +45,9 @@ export function buildReport(
   finishedAt: Date,
   nodeChannelsActive: Record<string, number>,
   nodeStats: Record<string, unknown> = {},
+  mainSamples: ResourceSample[] = [],
 ): LoadReportBody {
+  const resourceSamples = [...mainSamples, ...partials.flatMap((p) => p.resourceSamples)]
   const totals = Object.fromEntries(REPORT_COUNTERS.map((key) => [key, 0])) as Record<
     (typeof REPORT_COUNTERS)[number],
     number
@@ -166,6 +169,8 @@ export function buildReport(
       nodes: nodeStats,
     },
     degradedTargets: Object.assign({}, ...partials.map((p) => p.degradedTargets)),
+    resourceSamples,
+    resourceSummary: summarizeResources(resourceSamples, config.soak),
     targetProbes,
     excludedTargets: targetProbes.filter((p) => !p.usable).map((p) => p.target),
   }

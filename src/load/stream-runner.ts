@@ -9,6 +9,7 @@ import { Collector, type WorkerPartial } from './collector.js'
 import { parseTargetUrl, type ResolvedConfig } from './config.js'
 import { Placement } from './placement.js'
 import { median, noUsableTarget, PROBE_PINGS, ProbeBoard, probeUsable } from './probe.js'
+import { ResourceSampler } from './resources.js'
 import { type AttemptProgress, runAttempt, SlowAckMigration } from './stream-attempt.js'
 import { TargetHealth } from './target-health.js'
 import type { TargetProbe } from './types.js'
@@ -116,6 +117,22 @@ export class StreamRunner {
 
   /** Run every stream of this worker's share, close what is left open, and return the tally. */
   async run(): Promise<WorkerPartial> {
+    const sampler = new ResourceSampler(
+      `worker ${this.task.index}`,
+      this.task.config.resourceSampleIntervalMs,
+      () => this.collector.level(),
+    )
+    sampler.start()
+    try {
+      const open = await this.runStreams()
+      return this.collector.toPartial(open, sampler.stop())
+    } finally {
+      sampler.stop()
+    }
+  }
+
+  /** Run every stream, close what is left open; returns the channels this worker never closed. */
+  private async runStreams(): Promise<number> {
     for (const target of this.targets) {
       if (!this.transports.has(target.kind)) this.transports.set(target.kind, await transportFor(target.kind))
     }
@@ -139,7 +156,7 @@ export class StreamRunner {
       connection.end()
     }
     await this.closeTransports()
-    return this.collector.toPartial(open)
+    return open
   }
 
   /** Probe (worker 0) or wait for worker 0's probes, then place streams on the usable targets only. */

@@ -1,4 +1,5 @@
 import type { RunRecord } from '../run/workload.js'
+import type { ResourceSample, ResourceSummary } from './resources.js'
 
 /** Counters every worker keeps per target and the report sums, with the report's names. */
 export const TARGET_COUNTERS = [
@@ -163,6 +164,8 @@ export interface ReportConfig extends VerdictThresholds {
   maxAckMs: number
   /** Index of a target the test degrades from outside (-1 = none); the verdict expects it seen. */
   impairTarget: number
+  /** How often each thread samples its resources (ms); 0 = at start and end only. */
+  resourceSampleIntervalMs: number
   /** Probe every target's RTT before placement (also on when maxTargetRttMs is set). */
   probeTargets: boolean
   /** Targets whose probe RTT is over this many ms get no streams; 0 = no limit. */
@@ -193,6 +196,11 @@ export interface VerdictThresholds {
    * would otherwise fail them.
    */
   checkDistribution?: boolean
+  /** Resource limits over the run (see resourceSummary): active resources, heap MiB, open fds. */
+  maxActiveResourceDelta?: number
+  maxHeapDeltaMb?: number
+  maxOpenFdDelta?: number
+  maxOpenFds?: number
 }
 
 /** Counters every worker keeps and the report sums, with the report's names. */
@@ -289,6 +297,10 @@ export interface LoadReportBody {
   recoverySamples: RecoverySample[]
   /** The client side's connection and channel counters, and each in-process node's own. */
   transportSnapshot: TransportSnapshot
+  /** Every thread's resource samples (the main thread's and each worker's). */
+  resourceSamples: ResourceSample[]
+  /** Start / end / max / delta of each resource over the run, summed over threads; slopes for a soak. */
+  resourceSummary: ResourceSummary
   /** Probe results, when probing was on (probeTargets or maxTargetRttMs). */
   targetProbes: TargetProbe[]
   /** Targets the probe left out of placement (unreachable or over maxTargetRttMs). */

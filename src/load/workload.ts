@@ -3,10 +3,14 @@ import type { WorkerPartial } from './collector.js'
 import { type LoadConfig, type ResolvedConfig, resolveConfig, type TargetLike, targetOf } from './config.js'
 import { ProbeBoard } from './probe.js'
 import { buildReport } from './report.js'
+import { ResourceSampler } from './resources.js'
 import type { WorkerTask } from './stream-runner.js'
 import { TargetHealth } from './target-health.js'
 import type { LoadReportBody } from './types.js'
 import { verdict } from './verdict/index.js'
+
+/** The main thread's sampler of each run, from during() to merge(). */
+const mainSamplers = new WeakMap<ResolvedConfig, ResourceSampler>()
 
 /** Workers stop themselves at the run's timeout; past it by this much the runner stops them. */
 const STUCK_GRACE_MS = 15_000
@@ -40,11 +44,20 @@ export const loadWorkload: Workload<LoadConfig, ResolvedConfig, WorkerTask, Work
   },
   deadlineMs: (config) => config.timeoutMs + STUCK_GRACE_MS,
   during(config, input) {
-    if (config.failTarget < 0) return () => undefined
-    const timer = setTimeout(() => {
-      void (targetOf(input.targets[config.failTarget]!) as TargetLike).kill?.()
-    }, config.failAfterMs)
-    return () => clearTimeout(timer)
+    // The main thread samples itself too: in-process nodes and the test's own sockets live here.
+    const sampler = new ResourceSampler('main', config.resourceSampleIntervalMs)
+    sampler.start()
+    mainSamplers.set(config, sampler)
+    const timer =
+      config.failTarget < 0
+        ? undefined
+        : setTimeout(() => {
+            void (targetOf(input.targets[config.failTarget]!) as TargetLike).kill?.()
+          }, config.failAfterMs)
+    return () => {
+      clearTimeout(timer)
+      sampler.stop()
+    }
   },
   merge(config, partials, span, input) {
     const nodeChannelsActive: Record<string, number> = {}
@@ -56,7 +69,17 @@ export const loadWorkload: Workload<LoadConfig, ResolvedConfig, WorkerTask, Work
         nodeStats[config.targets[i]!] = structuredClone(target.stats())
       }
     })
-    return buildReport(config, partials, span.startedAt, span.finishedAt, nodeChannelsActive, nodeStats)
+    const mainSamples = mainSamplers.get(config)?.stop() ?? []
+    mainSamplers.delete(config)
+    return buildReport(
+      config,
+      partials,
+      span.startedAt,
+      span.finishedAt,
+      nodeChannelsActive,
+      nodeStats,
+      mainSamples,
+    )
   },
   verdict: (report) => verdict(report),
 }

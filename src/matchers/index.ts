@@ -7,6 +7,7 @@ import { toSpreadEvenly } from './to-spread-evenly.js'
 import { toStayUnderAckP95 } from './to-stay-under-ack-p95.js'
 import { toStayUnderAckP99 } from './to-stay-under-ack-p99.js'
 import { toStayUnderSetupP95 } from './to-stay-under-setup-p95.js'
+import { toStayWithinResources } from './to-stay-within-resources.js'
 import { toSustainThroughput } from './to-sustain-throughput.js'
 
 export type { MatcherContext, MatcherHintOptions, MatcherResult } from './context.js'
@@ -22,6 +23,7 @@ export {
   toStayUnderAckP95,
   toStayUnderAckP99,
   toStayUnderSetupP95,
+  toStayWithinResources,
   toSustainThroughput,
 }
 
@@ -37,4 +39,5 @@ export const matchers = {
   toMigrateAwayFrom,
   toSustainThroughput,
   toSpreadEvenly,
+  toStayWithinResources,
 }

@@ -23,4 +23,10 @@ export interface QuicksandMatchers<R = unknown> {
   toSustainThroughput(mbps: number): R
   /** The reference's distribution rules find streams, bytes and route pressure spread evenly. */
   toSpreadEvenly(): R
+  /** Heap growth (MiB), active resources and open fds added over the run stay within the given limits. */
+  toStayWithinResources(limits: {
+    heapDeltaMb?: number
+    activeResourceDelta?: number
+    openFdDelta?: number
+  }): R
 }

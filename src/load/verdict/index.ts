@@ -3,6 +3,7 @@ import { rule as ackIntegrityErrors } from './ack-integrity-errors.js'
 import { rule as ackMismatchedStreams } from './ack-mismatched-streams.js'
 import { rule as ackP95 } from './ack-p95.js'
 import { rule as ackP99 } from './ack-p99.js'
+import { rule as activeResourceDelta } from './active-resource-delta.js'
 import { rule as channelLeaks } from './channel-leaks.js'
 import { rule as channelOpenClose } from './channel-open-close.js'
 import { rule as channelOpensExceedAcquires } from './channel-opens-exceed-acquires.js'
@@ -11,9 +12,12 @@ import { rule as controlAckP95 } from './control-ack-p95.js'
 import { rule as degradedWithoutMigration } from './degraded-without-migration.js'
 import { rule as expectedDegradedTarget } from './expected-degraded-target.js'
 import { rule as failedStreams } from './failed-streams.js'
+import { rule as heapDelta } from './heap-delta.js'
 import { rule as minChannelChurn } from './min-channel-churn.js'
 import { rule as minThroughput } from './min-throughput.js'
 import { rule as noBytesSent } from './no-bytes-sent.js'
+import { rule as openFdDelta } from './open-fd-delta.js'
+import { rule as openFdsMax } from './open-fds-max.js'
 import { rule as requireQuic } from './require-quic.js'
 import { rule as rerouteP95 } from './reroute-p95.js'
 import { rule as rerouteP99 } from './reroute-p99.js'
@@ -58,6 +62,10 @@ export const verdictRules: readonly VerdictRule[] = Object.freeze([
   ackP95,
   ackP99,
   controlAckP95,
+  activeResourceDelta,
+  heapDelta,
+  openFdDelta,
+  openFdsMax,
   expectedDegradedTarget,
   degradedWithoutMigration,
   targetDistributionCollapsed,
