@@ -35,6 +35,7 @@ export interface WorkerPartial extends ReportCounters {
     recovery: string
   }
   recoverySamples: RecoverySample[]
+  lastRecoveryAtMs: number
   connections: { opened: number; failed: number }
   errors: Record<string, number>
   /** One message per error kind: the first seen. */
@@ -89,6 +90,7 @@ export class Collector {
   private readonly reroute = new LatencyHistogram()
   private readonly recovery = new LatencyHistogram()
   private readonly recoverySamples: RecoverySample[] = []
+  private lastRecoveryAtMs = 0
   private connectionsOpened = 0
   private connectFailures = 0
   private readonly errors: Record<string, number> = {}
@@ -277,6 +279,7 @@ export class Collector {
       if (sample.rerouteLatencyMs !== undefined) this.reroute.recordMs(sample.rerouteLatencyMs)
       if (sample.recoveryMs !== undefined) {
         this.recovery.recordMs(sample.recoveryMs)
+        this.lastRecoveryAtMs = Math.max(this.lastRecoveryAtMs, sample.recoveredAtMs ?? 0)
         if (this.recoverySamples.length < SAMPLE_LIMIT) {
           const from = sample.targetAttempts[0]!
           this.recoverySamples.push({
@@ -324,6 +327,7 @@ export class Collector {
         recovery: this.recovery.encode(),
       },
       recoverySamples: this.recoverySamples,
+      lastRecoveryAtMs: this.lastRecoveryAtMs,
       connections: { opened: this.connectionsOpened, failed: this.connectFailures },
       errors: { ...this.errors },
       errorMessages: { ...this.errorMessages },

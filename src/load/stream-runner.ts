@@ -241,6 +241,7 @@ export class StreamRunner {
     let rerouteLatencyMs: number | undefined
     let failedAt: number | undefined
     let recoveryMs: number | undefined
+    let recoveredAtMs: number | undefined
     let lastError: unknown
     let index = -1
     let target = this.targets[stream % this.targets.length]!
@@ -276,6 +277,7 @@ export class StreamRunner {
           }
           if (failedAt !== undefined && recoveryMs === undefined && progress.firstAckAt !== undefined) {
             recoveryMs = progress.firstAckAt - failedAt
+            recoveredAtMs = Date.now() - (performance.now() - progress.firstAckAt) - this.task.runStartedAt
           }
         }
         lastError = undefined
@@ -332,7 +334,9 @@ export class StreamRunner {
       routeMode: config.routeModes[index] ?? 'direct',
       setupMs: round3(setupMs),
       ...(rerouteLatencyMs !== undefined && ok ? { rerouteLatencyMs: round3(rerouteLatencyMs) } : {}),
-      ...(recoveryMs !== undefined && ok ? { recoveryMs: round3(recoveryMs) } : {}),
+      ...(recoveryMs !== undefined && ok
+        ? { recoveryMs: round3(recoveryMs), recoveredAtMs: round3(recoveredAtMs ?? 0) }
+        : {}),
       durationMs: round3(performance.now() - started),
       ...(lastError === undefined
         ? {}

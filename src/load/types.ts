@@ -94,6 +94,8 @@ export interface StreamSample {
   rerouteLatencyMs?: number
   /** From its first failed attempt's error to its next acknowledged byte (ms), when it failed over. */
   recoveryMs?: number
+  /** When that byte was acknowledged, in ms after the run started. */
+  recoveredAtMs?: number
   shortSession: boolean
   /** The route mode of the target the stream ended on. */
   routeMode: string
@@ -256,8 +258,11 @@ export interface LoadReportBody {
   /** Stream attempts, first tries and reroutes together. */
   routeAttemptsTotal: number
   /** Channel setup of reroute attempts (attempts after a stream's first), over rerouted successful streams. */
+  rerouteLatencyP50Ms: number
   rerouteLatencyP95Ms: number
   rerouteLatencyP99Ms: number
+  /** When (ms after the run started) the last stream that failed over got its next acknowledged byte; 0 when none did. */
+  lastRecoveryAtMs: number
   /** From a failed attempt's error to the stream's next acknowledged byte, over streams that failed over. */
   failoverRecoveryP95Ms: number
   /** The reference's name of the setup percentiles (a channel open is its OPEN's ACK). */

@@ -29,6 +29,11 @@ describe('the reference report fields', () => {
     expect(report.rerouteLatencyP95Ms).toBeGreaterThan(0)
     expect(report.rerouteLatencyP99Ms).toBeGreaterThanOrEqual(report.rerouteLatencyP95Ms)
     expect(report.failoverRecoveryP95Ms).toBeGreaterThan(0)
+    expect(report.rerouteLatencyP50Ms).toBeLessThanOrEqual(report.rerouteLatencyP95Ms)
+    expect(report.lastRecoveryAtMs).toBeGreaterThan(0)
+    for (const s of report.streamSamples.filter((s) => s.recoveryMs !== undefined)) {
+      expect(s.recoveredAtMs).toBeLessThanOrEqual(report.lastRecoveryAtMs)
+    }
     expect(report.recoverySamples.length).toBeGreaterThan(0)
     expect(report.recoverySamples.every((r) => r.from === dead && r.to !== dead && r.recoveryMs > 0)).toBe(
       true,
