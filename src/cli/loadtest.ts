@@ -1,7 +1,6 @@
 // `quicksand loadtest`: the reference load tester's command line (its flags, kebab-case, with its
 // defaults), in server, client or all mode. The report goes to stdout as indented JSON (and to
 // --report-path); exit 0 when the verdict passes, 1 when it fails, 2 on bad usage.
-import { writeFileSync } from 'node:fs'
 import { parseHostPort } from '../address.js'
 import { type FabricNode, startNode } from '../fabric/node.js'
 import type { LoadConfig } from '../load/config.js'
@@ -257,6 +256,8 @@ export function loadConfigOf(
     // The reference applies its distribution rules to every run.
     checkDistribution: true,
   }
+  if ((values['report-path'] as string).trim() !== '')
+    config.reportPath = (values['report-path'] as string).trim()
   if (values.soak && n('duration') <= 0) config.duration = 60 * S
   if (values['topology-profile'] !== '') config.topologyProfile = values['topology-profile'] as never
   if (n('impair-target') >= 0) config.impairTarget = n('impair-target')
@@ -317,15 +318,9 @@ async function serve(values: Record<string, number | boolean | string>, io: Load
   return 0
 }
 
-function report(
-  result: LoadReport,
-  values: Record<string, number | boolean | string>,
-  io: LoadtestIo,
-): number {
-  const json = `${JSON.stringify(result, null, 2)}\n`
-  const path = values['report-path'] as string
-  if (path.trim() !== '') writeFileSync(path.trim(), json)
-  io.out(json)
+function report(result: LoadReport, io: LoadtestIo): number {
+  // runLoad has written --report-path already (config.reportPath).
+  io.out(`${JSON.stringify(result, null, 2)}\n`)
   io.err(
     `quicksand loadtest: verdict ${result.verdict}${result.verdictReasons.length ? ` (${result.verdictReasons.join(', ')})` : ''}`,
   )
@@ -345,7 +340,7 @@ async function client(values: Record<string, number | boolean | string>, io: Loa
     io.err('quicksand loadtest: no -fingerprints: accepting any certificate the targets present')
   }
   const entries = targets.map((url, i) => (fingerprints[i] ? { url, fingerprint: fingerprints[i] } : url))
-  return report(await runLoad(loadConfigOf(values, entries)), values, io)
+  return report(await runLoad(loadConfigOf(values, entries)), io)
 }
 
 async function all(values: Record<string, number | boolean | string>, io: LoadtestIo): Promise<number> {
@@ -357,7 +352,7 @@ async function all(values: Record<string, number | boolean | string>, io: Loadte
       config.failTarget = failTarget
       config.failAfter = Math.max(0, values['fail-after'] as number)
     }
-    return report(await runLoad(config), values, io)
+    return report(await runLoad(config), io)
   } finally {
     for (const node of nodes) await node.kill()
   }

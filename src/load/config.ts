@@ -102,6 +102,8 @@ export interface LoadConfig extends VerdictThresholds {
   maxAckMs?: number
   /** Index of a target the test degrades from outside (through a proxy); the verdict expects it seen. */
   impairTarget?: number
+  /** Also write the report, as indented JSON, to this file when the run ends. */
+  reportPath?: string
   /** How often every thread samples its resources; default 1 s, 0 = at start and end only. */
   resourceSampleInterval?: Duration
   /** PING every target before placement; targets that do not answer get no streams (default false). */
@@ -185,6 +187,7 @@ const KEY_TABLE = {
   maxTargetAckMs: true,
   checkDistribution: true,
   resourceSampleInterval: true,
+  reportPath: true,
   maxActiveResourceDelta: true,
   maxHeapDeltaMb: true,
   maxOpenFdDelta: true,
@@ -371,6 +374,12 @@ export function resolveConfig(input: LoadConfig): ResolvedConfig {
     throw new ConfigError('maxAckMs', maxAckMs, 'a non-negative number of ms (0 = off)')
   }
   resolved.maxAckMs = maxAckMs
+  if (config.reportPath !== undefined) {
+    if (typeof config.reportPath !== 'string' || config.reportPath.trim() === '') {
+      throw new ConfigError('reportPath', config.reportPath, 'a non-empty file path')
+    }
+    resolved.reportPath = config.reportPath
+  }
   if (resolved.migrateSlowStreams && maxAckMs === 0) {
     throw new ConfigError(
       'maxAckMs',

@@ -166,6 +166,8 @@ export interface ReportConfig extends VerdictThresholds {
   maxAckMs: number
   /** Index of a target the test degrades from outside (-1 = none); the verdict expects it seen. */
   impairTarget: number
+  /** Where the report is also written as JSON, when set. */
+  reportPath?: string
   /** How often each thread samples its resources (ms); 0 = at start and end only. */
   resourceSampleIntervalMs: number
   /** Probe every target's RTT before placement (also on when maxTargetRttMs is set). */

@@ -96,6 +96,7 @@ describe('load config', () => {
       { targets: [{ url: 'tcp://127.0.0.1:1', routeMode: 'carrier' }] },
       "targets[0].routeMode must be one of 'direct', 'lan', 'ice', 'reverse', 'relay', got 'carrier'",
     ],
+    [{ reportPath: '' }, "reportPath must be a non-empty file path, got ''"],
     [{ poolFailover: 'yes' }, "poolFailover must be a boolean, got 'yes'"],
     [{ maxAckP95Ms: -1 }, 'maxAckP95Ms must be a non-negative number (0 disables the check), got -1'],
     [{ stream: 3 }, "unknown field 'stream' in load config; did you mean 'streams'?"],

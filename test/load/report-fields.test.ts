@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type FabricNode, startNode } from '../../src/fabric/node.js'
 import { runLoad } from '../../src/load/run.js'
@@ -87,6 +90,22 @@ describe('the reference report fields', () => {
       expect(rerouted.initialTarget).toBe(dead)
       expect(rerouted.targetAttempts[0]).toBe(dead)
       expect(rerouted.rerouteLatencyMs).toBeGreaterThan(0)
+    }
+  })
+})
+
+describe('reportPath', () => {
+  it('writes the report there as JSON as well', async () => {
+    const [node] = await Promise.all([startNode({ transport: 'tcp' })])
+    nodes.push(node!)
+    const dir = mkdtempSync(join(tmpdir(), 'quicksand-report-'))
+    try {
+      const path = join(dir, 'report.json')
+      const report = await runLoad({ targets: [node!], streams: 3, bytesPerStream: 4096, reportPath: path })
+      expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(JSON.parse(JSON.stringify(report)))
+      expect(report.config.reportPath).toBe(path)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })
