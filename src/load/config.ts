@@ -86,7 +86,7 @@ export interface LoadConfig extends VerdictThresholds {
   failureQuarantineTtl?: Duration
   /** Older name of targetQuarantineTtl; give one or the other. */
   targetQuarantine?: Duration
-  /** Stop starting new streams after this long; with soak, keep starting them until then. */
+  /** Without soak: end the run after this long, cancelling streams in flight; with soak: keep starting streams until then. */
   duration?: Duration
   /** Keep generating streams until duration expires (duration defaults to 1 m). */
   soak?: boolean

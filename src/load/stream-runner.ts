@@ -82,6 +82,8 @@ export class StreamRunner {
   private readonly pendingCloses: Array<() => Promise<void>> = []
   private readonly runDeadline: number
   private readonly startDeadline: number
+  /** When streams still in flight are cancelled: the run's timeout, or a non-soak run's duration. */
+  private readonly cancelDeadline: number
   private nextIndex: number
 
   constructor(
@@ -112,6 +114,8 @@ export class StreamRunner {
     // Duration counts from when this worker is ready to send, so thread start-up does not eat it.
     this.startDeadline =
       config.durationMs > 0 ? performance.now() + config.durationMs : Number.POSITIVE_INFINITY
+    // As the reference: a soak lets in-flight streams finish; a plain run's duration cancels them.
+    this.cancelDeadline = config.soak ? this.runDeadline : Math.min(this.runDeadline, this.startDeadline)
     this.nextIndex = task.index
   }
 
@@ -232,9 +236,9 @@ export class StreamRunner {
     const streamDeadline =
       config.streamTimeoutMs > 0 ? started + config.streamTimeoutMs : Number.POSITIVE_INFINITY
     const bound: Deadline =
-      streamDeadline <= this.runDeadline
+      streamDeadline <= this.cancelDeadline
         ? { at: streamDeadline, kind: 'stream_timeout' }
-        : { at: this.runDeadline, kind: 'run_timeout' }
+        : { at: this.cancelDeadline, kind: 'run_timeout' }
     const progress: AttemptProgress = { offset: 0, framesSent: 0, acksReceived: 0, maxAckMs: 0 }
     const targetAttempts: string[] = []
     let failoverCount = 0

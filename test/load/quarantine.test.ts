@@ -161,3 +161,21 @@ describe('reference timeout and traffic-class semantics', () => {
     expect(classes.filter(([, c]) => c === 'control').map(([s]) => s)).toEqual([0, 4, 8])
   })
 })
+
+describe('duration', () => {
+  it('without soak, ends the run when it expires, cancelling streams still in flight', async () => {
+    const silent = await mute()
+    const report = await runLoad({
+      targets: [silent],
+      streams: 50,
+      concurrency: 2,
+      ackTimeout: 0,
+      streamTimeout: 0,
+      duration: '300ms',
+    })
+    // Nothing answers and no timeout but the duration is set: only the duration ends the streams.
+    expect(report.totalStreams).toBe(2)
+    expect(report.errors).toEqual({ run_timeout: 2 })
+    expect(report.degradedTargets).toEqual({})
+  })
+})
