@@ -255,6 +255,12 @@ describe.each(frameworks)('%s', (_name, expectOf) => {
           (e) => e.toStayUnderAckP95(10),
           (e) => e.toStayUnderSetupP95(10),
           (e) => e.toHaveVerdictReason('channel_leaks'),
+          (e) => e.toStayUnderAckP99(10),
+          (e) => e.toFailOverWithin(10),
+          (e) => e.toMigrateAwayFrom(TARGET_A),
+          (e) => e.toSustainThroughput(1),
+          (e) => e.toSpreadEvenly(),
+          (e) => e.toStayWithinResources({ heapDeltaMb: 10 }),
         ]
         for (const check of checks) {
           for (const e of [expectOf(value), expectOf(value).not]) {
@@ -277,6 +283,153 @@ describe.each(frameworks)('%s', (_name, expectOf) => {
       const message = failureOf(() => expectOf(pending).toPassVerdict())
       expect(message).toContain('\n\nreceived a promise: await the load run before asserting on its report\n')
       expect(message).toContain('Received: a Promise')
+    })
+  })
+
+  describe('toStayUnderAckP99', () => {
+    test("compares the ACK p99 and prints each target's slowest ACK", () => {
+      expectOf(golden).toStayUnderAckP99(0.5)
+      const message = failureOf(() => expectOf(golden).toStayUnderAckP99(0.25))
+      expect(message).toContain('Expected ack p99: <= 0.25 ms')
+      expect(message).toContain('Received ack p99:    0.412 ms')
+      expect(message).toContain(`max ack per target:\n  ${TARGET_A}  1.871 ms  over the limit`)
+      expectOf(golden).not.toStayUnderAckP99(0.25)
+    })
+  })
+
+  describe('toFailOverWithin', () => {
+    const rerouted = reportWith((r) => {
+      r.failoverEvents = 2
+      r.failoverRecoveryP95Ms = 14.5
+      r.rerouteLatencyP95Ms = 3.2
+      r.recoverySamples = [
+        { stream: 4, from: TARGET_B, to: TARGET_A, recoveryMs: 9.25 },
+        { stream: 7, from: TARGET_B, to: TARGET_A, recoveryMs: 14.5 },
+      ]
+    })
+
+    test('passes under the limit and prints each rerouted stream when over it', () => {
+      expectOf(rerouted).toFailOverWithin(25)
+      const message = failureOf(() => expectOf(rerouted).toFailOverWithin(10))
+      expect(message).toContain('Expected failover recovery p95: <= 10 ms')
+      expect(message).toContain('Received failover recovery p95:    14.5 ms')
+      expect(message).toContain('2 failover(s); reroute latency p95 3.2 ms')
+      expect(message).toContain(`  stream 4: ${TARGET_B} -> ${TARGET_A}  9.25 ms\n`)
+      expect(message).toContain(`  stream 7: ${TARGET_B} -> ${TARGET_A}  14.5 ms  over the limit`)
+    })
+
+    test('a run where nothing failed over does not pass: there was no recovery', () => {
+      const message = failureOf(() => expectOf(golden).toFailOverWithin(25))
+      expect(message).toContain(
+        'Received: "no stream failed over" (failoverEvents 0), so there is no recovery to measure',
+      )
+      expectOf(golden).not.toFailOverWithin(25)
+    })
+  })
+
+  describe('toMigrateAwayFrom', () => {
+    const migrated = reportWith((r) => {
+      r.migrationEvents = 2
+      r.config.migrateSlowStreams = true
+      r.config.maxAckMs = 50
+      r.degradedTargets = { [TARGET_B]: 'slow_ack' }
+      r.targetStats[TARGET_B]!.degradedEvents = 2
+      r.events = [
+        { at: 10, source: 'load', type: 'migration', stream: 1, from: TARGET_B, to: TARGET_A, ackMs: 80 },
+        { at: 12, source: 'load', type: 'migration', stream: 3, from: TARGET_B, to: TARGET_A, ackMs: 90 },
+      ]
+    })
+
+    test('passes for the target streams left (URL or object) and says where they went', () => {
+      expectOf(migrated).toMigrateAwayFrom(TARGET_B)
+      expectOf(migrated).toMigrateAwayFrom({ url: TARGET_B })
+      const message = failureOf(() => expectOf(migrated).not.toMigrateAwayFrom(TARGET_B))
+      expect(message).toContain('Received: "2 migration(s) from it" of 2 in the run')
+      expect(message).toContain(`${TARGET_B}: degraded (slow_ack), max ack 2.104 ms, degraded events 2`)
+      expect(message).toContain(`Migrated to:\n  ${TARGET_A}  2`)
+    })
+
+    test('fails for a target nothing left, naming a target that is not in the run', () => {
+      const message = failureOf(() => expectOf(migrated).toMigrateAwayFrom(TARGET_A))
+      expect(message).toContain(`Expected: streams migrating away from "${TARGET_A}"`)
+      expect(message).toContain('Migrated to: (nowhere)')
+      const stranger = failureOf(() => expectOf(migrated).toMigrateAwayFrom('tcp://127.0.0.1:9'))
+      expect(stranger).toContain("tcp://127.0.0.1:9 is not one of the run's targets")
+    })
+  })
+
+  describe('toSustainThroughput', () => {
+    test("compares megabits per second and prints each target's share of the bytes", () => {
+      expectOf(golden).toSustainThroughput(50)
+      const message = failureOf(() => expectOf(golden).toSustainThroughput(60))
+      expect(message).toContain('Expected throughput: >= 60 Mbps')
+      expect(message).toContain('Received throughput:    51.589 Mbps')
+      expect(message).toContain(`  ${TARGET_A}  5939200 bytes (50%)`)
+      expect(() => expectOf(golden).toSustainThroughput(-1)).toThrow(
+        'toSustainThroughput(mbps): mbps must be a positive finite number of megabits per second, got -1',
+      )
+    })
+  })
+
+  describe('toStayWithinResources', () => {
+    const grown = reportWith((r) => {
+      r.resourceSummary = {
+        sampleCount: 6,
+        threads: 2,
+        activeResourcesStart: 20,
+        activeResourcesEnd: 45,
+        activeResourcesMax: 50,
+        activeResourcesDelta: 25,
+        heapUsedStartBytes: 10 * 1048576,
+        heapUsedEndBytes: 14 * 1048576,
+        heapUsedMaxBytes: 15 * 1048576,
+        heapUsedDeltaBytes: 4 * 1048576,
+        openFdsStart: 40,
+        openFdsEnd: 41,
+        openFdsMax: 44,
+        openFdsDelta: 1,
+        gcCountDelta: 3,
+        eventLoopDelayP99MaxMs: 2,
+        activeStreamsMax: 16,
+        activeRoutesMax: 2,
+        slopesPerMinute: { activeResources: 12, heapUsedMb: 2.5, openFds: 0.5 },
+      }
+    })
+
+    test('names each resource over its limit and prints every resource', () => {
+      expectOf(grown).toStayWithinResources({ heapDeltaMb: 5, openFdDelta: 2 })
+      const message = failureOf(() =>
+        expectOf(grown).toStayWithinResources({ heapDeltaMb: 1, activeResourceDelta: 10 }),
+      )
+      expect(message).toContain('"heap grew 4 MiB > 1"')
+      expect(message).toContain('"active resources grew by 25 > 10"')
+      expect(message).toContain('Resources over 6 samples of 2 thread(s):')
+      expect(message).toContain('  active resources  start 20, end 45, max 50, slope 12/min')
+      expect(message).toContain('  heap used         start 10 MiB, end 14 MiB, max 15 MiB, slope 2.5 MiB/min')
+      expect(message).toContain('  open fds          start 40, end 41, max 44')
+      expect(() => expectOf(grown).toStayWithinResources({ heap: 1 } as never)).toThrow(
+        "toStayWithinResources(limits): limits must be an object of heapDeltaMb, activeResourceDelta, openFdDelta, got unknown key 'heap'",
+      )
+    })
+
+    test('a report without samples has nothing to check', () => {
+      expect(failureOf(() => expectOf(golden).toStayWithinResources({ heapDeltaMb: 1 }))).toContain(
+        'Received a report without resource samples: nothing to check',
+      )
+    })
+  })
+
+  describe('toSpreadEvenly', () => {
+    test('applies the distribution rules whether or not the run asked for them', () => {
+      expectOf(golden).toSpreadEvenly()
+      const lopsided = reportWith((r) => {
+        r.targetStreams = { [TARGET_A]: 200, [TARGET_B]: 0 }
+      })
+      expect(lopsided.verdict).toBe('pass')
+      const message = failureOf(() => expectOf(lopsided).toSpreadEvenly())
+      expect(message).toContain('"target_distribution_collapsed=1/2_targets_used"')
+      expect(message).toContain(`  ${TARGET_B}  streams 0, bytes 5939200, max active 8`)
+      expectOf(lopsided).not.toSpreadEvenly()
     })
   })
 })

@@ -136,7 +136,11 @@ describe('each rule fires alone with the reference reason string', () => {
         r.routePressure.acquiredTotal = 150
         r.routePressure.releasedTotal = 150
       },
-      ['route_pressure_missing_acquires=150 < successful_streams=200'],
+      // Fewer acquires than channels also trips the reference's opens-vs-acquires check.
+      [
+        'channel_opens_exceed_route_acquires_and_probes=200/150',
+        'route_pressure_missing_acquires=150 < successful_streams=200',
+      ],
     ],
     [
       'route_pressure_max_active_total',
@@ -165,6 +169,225 @@ describe('each rule fires alone with the reference reason string', () => {
         r.config.maxControlAckP95Ms = 0.1
       },
       ['control_ack_p95_ms=0.117 > 0.1'],
+    ],
+    [
+      'active_resource_delta',
+      (r) => {
+        r.resourceSummary = {
+          sampleCount: 4,
+          threads: 2,
+          activeResourcesStart: 20,
+          activeResourcesEnd: 45,
+          activeResourcesMax: 50,
+          activeResourcesDelta: 25,
+          heapUsedStartBytes: 10_000_000,
+          heapUsedEndBytes: 40_000_000,
+          heapUsedMaxBytes: 41_000_000,
+          heapUsedDeltaBytes: 30_000_000,
+          openFdsStart: 40,
+          openFdsEnd: 70,
+          openFdsMax: 90,
+          openFdsDelta: 30,
+          gcCountDelta: 3,
+          eventLoopDelayP99MaxMs: 2,
+          activeStreamsMax: 16,
+          activeRoutesMax: 2,
+        }
+        r.config.maxActiveResourceDelta = 10
+      },
+      ['active_resource_delta=25 > 10'],
+    ],
+    [
+      'heap_alloc_delta_bytes',
+      (r) => {
+        r.resourceSummary = {
+          sampleCount: 4,
+          threads: 2,
+          activeResourcesStart: 20,
+          activeResourcesEnd: 45,
+          activeResourcesMax: 50,
+          activeResourcesDelta: 25,
+          heapUsedStartBytes: 10_000_000,
+          heapUsedEndBytes: 40_000_000,
+          heapUsedMaxBytes: 41_000_000,
+          heapUsedDeltaBytes: 30_000_000,
+          openFdsStart: 40,
+          openFdsEnd: 70,
+          openFdsMax: 90,
+          openFdsDelta: 30,
+          gcCountDelta: 3,
+          eventLoopDelayP99MaxMs: 2,
+          activeStreamsMax: 16,
+          activeRoutesMax: 2,
+        }
+        r.config.maxHeapDeltaMb = 16
+      },
+      ['heap_alloc_delta_bytes=30000000 > 16777216'],
+    ],
+    [
+      'open_fd_delta',
+      (r) => {
+        r.resourceSummary = {
+          sampleCount: 4,
+          threads: 2,
+          activeResourcesStart: 20,
+          activeResourcesEnd: 45,
+          activeResourcesMax: 50,
+          activeResourcesDelta: 25,
+          heapUsedStartBytes: 10_000_000,
+          heapUsedEndBytes: 40_000_000,
+          heapUsedMaxBytes: 41_000_000,
+          heapUsedDeltaBytes: 30_000_000,
+          openFdsStart: 40,
+          openFdsEnd: 70,
+          openFdsMax: 90,
+          openFdsDelta: 30,
+          gcCountDelta: 3,
+          eventLoopDelayP99MaxMs: 2,
+          activeStreamsMax: 16,
+          activeRoutesMax: 2,
+        }
+        r.config.maxOpenFdDelta = 20
+      },
+      ['open_fd_delta=30 > 20'],
+    ],
+    [
+      'open_fds_max',
+      (r) => {
+        r.resourceSummary = {
+          sampleCount: 4,
+          threads: 2,
+          activeResourcesStart: 20,
+          activeResourcesEnd: 45,
+          activeResourcesMax: 50,
+          activeResourcesDelta: 25,
+          heapUsedStartBytes: 10_000_000,
+          heapUsedEndBytes: 40_000_000,
+          heapUsedMaxBytes: 41_000_000,
+          heapUsedDeltaBytes: 30_000_000,
+          openFdsStart: 40,
+          openFdsEnd: 70,
+          openFdsMax: 90,
+          openFdsDelta: 30,
+          gcCountDelta: 3,
+          eventLoopDelayP99MaxMs: 2,
+          activeStreamsMax: 16,
+          activeRoutesMax: 2,
+        }
+        r.config.maxOpenFds = 64
+      },
+      ['open_fds_max=90 > 64'],
+    ],
+    [
+      'expected_degraded_target_not_observed',
+      (r) => {
+        Object.assign(r.config, { migrateSlowStreams: true, maxAckMs: 50, impairTarget: 1 })
+        r.degradedTargets = { [TARGET_A]: 'slow_ack' }
+        r.migrationEvents = 3
+      },
+      ['expected_degraded_target_not_observed'],
+    ],
+    [
+      'degraded_targets_without_migration',
+      (r) => {
+        Object.assign(r.config, { migrateSlowStreams: true, maxAckMs: 50 })
+        r.degradedTargets = { [TARGET_A]: 'slow_ack' }
+        r.migrationEvents = 0
+      },
+      ['degraded_targets_without_migration'],
+    ],
+    [
+      'reroute_p95_ms',
+      (r) => {
+        r.rerouteLatencyP95Ms = 12.5
+        r.config.maxRerouteP95Ms = 10
+      },
+      ['reroute_p95_ms=12.5 > 10'],
+    ],
+    [
+      'reroute_p99_ms',
+      (r) => {
+        r.rerouteLatencyP99Ms = 30
+        r.config.maxRerouteP99Ms = 25
+      },
+      ['reroute_p99_ms=30 > 25'],
+    ],
+    [
+      'channel_opens_exceed_route_acquires_and_probes',
+      (r) => {
+        r.channelOpens = 205
+        r.channelCloses = 205
+        r.targetProbes = [
+          { target: TARGET_A, rttMs: 0.1, usable: true },
+          { target: TARGET_B, rttMs: 0.1, usable: true },
+        ]
+      },
+      ['channel_opens_exceed_route_acquires_and_probes=205/202'],
+    ],
+    [
+      'target_distribution_collapsed',
+      (r) => {
+        r.config.checkDistribution = true
+        r.targetStreams = { [TARGET_A]: 200, [TARGET_B]: 0 }
+      },
+      ['target_distribution_collapsed=1/2_targets_used'],
+    ],
+    [
+      'target_distribution_skew',
+      (r) => {
+        r.config.checkDistribution = true
+        r.targetStreams = { [TARGET_A]: 150, [TARGET_B]: 50 }
+      },
+      ['target_distribution_skew=max_150_min_50_allowed_50'],
+    ],
+    [
+      'target_byte_distribution_skew',
+      (r) => {
+        r.config.checkDistribution = true
+        r.targetBytes = { [TARGET_A]: 11_877_400, [TARGET_B]: 1000 }
+      },
+      ['target_byte_distribution_skew=max_11877400_min_1000_allowed_1484800'],
+    ],
+    [
+      'target_ack_ms',
+      (r) => {
+        r.config.maxTargetAckMs = 2
+      },
+      [`target_ack_ms=${TARGET_B}:2.104>2`],
+    ],
+    [
+      'route_pressure_distribution_collapsed',
+      (r) => {
+        r.config.checkDistribution = true
+        r.routePressure.maxActive = { [TARGET_A]: 16, [TARGET_B]: 0 }
+      },
+      ['route_pressure_distribution_collapsed=1/2_targets_used'],
+    ],
+    [
+      'route_pressure_distribution_skew',
+      (r) => {
+        r.config.checkDistribution = true
+        r.routePressure.maxActive = { [TARGET_A]: 14, [TARGET_B]: 2 }
+      },
+      ['route_pressure_distribution_skew=max_14_min_2_allowed_8'],
+    ],
+    [
+      'compat_route_modes_observed',
+      (r) => {
+        r.targetStats[TARGET_A]!.routeModes = { direct: 90, Pigeon: 10 }
+        r.targetStats[TARGET_B]!.routeModes = { carrier: 2, pigeon: 1 }
+      },
+      ['compat_route_modes_observed=carrier:2,pigeon:11'],
+    ],
+    [
+      'route_mode_coverage_missing',
+      (r) => {
+        r.config.topologyProfile = 'nat-lan-relay'
+        r.config.targets = [TARGET_A, TARGET_B, 'tcp://127.0.0.1:3', 'tcp://127.0.0.1:4']
+        r.targetStats[TARGET_A]!.routeModes = { lan: 100 }
+        r.targetStats[TARGET_B]!.routeModes = { ice: 100 }
+      },
+      ['route_mode_coverage_missing=reverse,relay'],
     ],
     [
       'non_quic_targets',
@@ -342,6 +565,43 @@ describe('order', () => {
         minThroughputMbps: 1.5,
         minChannelChurnPerSec: 10,
         requireQuic: true,
+        migrateSlowStreams: true,
+        maxAckMs: 50,
+        impairTarget: 0,
+      })
+      r.degradedTargets = { [TARGET_B]: 'ack_timeout' }
+      r.migrationEvents = 0
+      r.rerouteLatencyP95Ms = 20
+      r.rerouteLatencyP99Ms = 50
+      r.config.maxRerouteP95Ms = 10
+      r.config.maxRerouteP99Ms = 40
+      r.channelOpens = 205
+      r.targetStats[TARGET_A]!.routeModes = { pigeon: 1 }
+      r.resourceSummary = {
+        sampleCount: 4,
+        threads: 2,
+        activeResourcesStart: 20,
+        activeResourcesEnd: 45,
+        activeResourcesMax: 50,
+        activeResourcesDelta: 25,
+        heapUsedStartBytes: 10_000_000,
+        heapUsedEndBytes: 40_000_000,
+        heapUsedMaxBytes: 41_000_000,
+        heapUsedDeltaBytes: 30_000_000,
+        openFdsStart: 40,
+        openFdsEnd: 70,
+        openFdsMax: 90,
+        openFdsDelta: 30,
+        gcCountDelta: 3,
+        eventLoopDelayP99MaxMs: 2,
+        activeStreamsMax: 16,
+        activeRoutesMax: 2,
+      }
+      Object.assign(r.config, {
+        maxActiveResourceDelta: 10,
+        maxHeapDeltaMb: 16,
+        maxOpenFdDelta: 20,
+        maxOpenFds: 64,
       })
     })
     const result = verdict(report)
@@ -350,6 +610,8 @@ describe('order', () => {
       'failed_streams=5',
       'setup_p95_ms=8 > 2',
       'setup_p99_ms=30 > 4',
+      'reroute_p95_ms=20 > 10',
+      'reroute_p99_ms=50 > 40',
       'no_bytes_sent',
       'throughput_bps=1000000 < 1500000',
       'channel_churn_per_sec=2.5 < 10',
@@ -358,18 +620,96 @@ describe('order', () => {
       'route_pressure_active_leak=2',
       'route_pressure_acquire_release_mismatch=100/98',
       'channel_leaks=3',
-      'channel_open_close_mismatch=200/197',
+      'channel_open_close_mismatch=205/197',
+      'channel_opens_exceed_route_acquires_and_probes=205/100',
       'route_pressure_missing_acquires=100 < successful_streams=195',
       'route_pressure_max_active_total=40 > concurrency=16',
       'ack_p95_ms=12.5 > 0.5',
       'ack_p99_ms=40 > 1',
       'control_ack_p95_ms=7.25 > 0.75',
+      'active_resource_delta=25 > 10',
+      'heap_alloc_delta_bytes=30000000 > 16777216',
+      'open_fd_delta=30 > 20',
+      'open_fds_max=90 > 64',
+      'expected_degraded_target_not_observed',
+      'degraded_targets_without_migration',
       `non_quic_targets=${TARGET_A},${TARGET_B}`,
+      'compat_route_modes_observed=pigeon:1',
     ])
-    // One reason per rule here, so the reasons line up with the exported rule list.
-    expect(result.verdictReasons.map((reason) => reason.split(/[=]/)[0])).toEqual(
-      verdictRules.map((r) => r.name),
-    )
+    // The distribution and target ACK rules stand down while a target is impaired on purpose,
+    // and a collapse hides a skew: two more reports fire the rest, each in the rules' order.
+    const distribution = verdict(
+      reportWith((r) => {
+        r.config.checkDistribution = true
+        r.config.maxTargetAckMs = 1.5
+        r.targetStreams = { [TARGET_A]: 200, [TARGET_B]: 0 }
+        r.targetBytes = { [TARGET_A]: 11_877_400, [TARGET_B]: 1000 }
+        r.routePressure.maxActive = { [TARGET_A]: 16, [TARGET_B]: 0 }
+      }),
+    ).verdictReasons
+    expect(distribution).toEqual([
+      'target_distribution_collapsed=1/2_targets_used',
+      'target_byte_distribution_skew=max_11877400_min_1000_allowed_1484800',
+      `target_ack_ms=${TARGET_A}:1.871>1.5`,
+      `target_ack_ms=${TARGET_B}:2.104>1.5`,
+      'route_pressure_distribution_collapsed=1/2_targets_used',
+    ])
+    const skew = verdict(
+      reportWith((r) => {
+        r.config.checkDistribution = true
+        r.targetStreams = { [TARGET_A]: 150, [TARGET_B]: 50 }
+        r.routePressure.maxActive = { [TARGET_A]: 14, [TARGET_B]: 2 }
+      }),
+    ).verdictReasons
+    expect(skew).toEqual([
+      'target_distribution_skew=max_150_min_50_allowed_50',
+      'route_pressure_distribution_skew=max_14_min_2_allowed_8',
+    ])
+    const coverage = verdict(
+      reportWith((r) => {
+        r.config.topologyProfile = 'mixed-public-nat-lan-relay'
+        r.config.targets = [TARGET_A, TARGET_B, 'tcp://127.0.0.1:3', 'tcp://127.0.0.1:4']
+      }),
+    ).verdictReasons
+    expect(coverage).toEqual(['route_mode_coverage_missing=lan,ice,reverse,relay'])
+    const names = verdictRules.map((r) => r.name)
+    const nameOf = (reason: string) => reason.split(/[=]/)[0]!
+    for (const reasons of [result.verdictReasons, distribution, skew, coverage]) {
+      const positions = reasons.map((reason) => names.indexOf(nameOf(reason)))
+      expect(positions.every((p, i) => p >= 0 && (i === 0 || p >= positions[i - 1]!))).toBe(true)
+    }
+    // Together they fire every rule there is.
+    const fired = new Set([...result.verdictReasons, ...distribution, ...skew, ...coverage].map(nameOf))
+    expect([...fired].sort()).toEqual([...names].sort())
+  })
+
+  test('the distribution rules are off unless asked for, and stand down when placement is uneven on purpose', () => {
+    const collapsed = (r: LoadReport) => {
+      r.targetStreams = { [TARGET_A]: 150, [TARGET_B]: 50 }
+      r.routePressure.maxActive = { [TARGET_A]: 16, [TARGET_B]: 0 }
+    }
+    expect(verdict(reportWith(collapsed)).verdictReasons).toEqual([])
+    const impaired = reportWith((r) => {
+      collapsed(r)
+      Object.assign(r.config, { checkDistribution: true, impairTarget: 1, maxTargetAckMs: 1 })
+    })
+    expect(verdict(impaired).verdictReasons).toEqual([])
+    // failTarget and probe-excluded targets are not expected to carry load.
+    const failed = reportWith((r) => {
+      collapsed(r)
+      Object.assign(r.config, { checkDistribution: true, failTarget: 1 })
+    })
+    expect(verdict(failed).verdictReasons).toEqual([])
+    // Heterogeneous probe RTTs: skew is expected (a collapse still is not).
+    const steered = reportWith((r) => {
+      r.config.checkDistribution = true
+      r.targetStreams = { [TARGET_A]: 190, [TARGET_B]: 10 }
+      r.targetProbes = [
+        { target: TARGET_A, rttMs: 0.2, usable: true },
+        { target: TARGET_B, rttMs: 20, usable: true },
+      ]
+    })
+    expect(verdict(steered).verdictReasons).toEqual([])
   })
 
   test('rule names are unique and the list cannot be mutated', () => {

@@ -48,6 +48,8 @@ export const USAGE = `usage:
       --busy-poll-us: how long it keeps polling for a reply (0-10000 µs, default 200, 0 = off)
   quicksand proxy --api HOST:PORT
       a toxiproxy-compatible API server (default port 8474) that creates proxies on request
+  quicksand loadtest [--mode server|client|all] [flags]
+      the reference fabric load tester's command line; \`quicksand loadtest --help\` lists its flags
   quicksand --help | --version
 
 Addresses are HOST:PORT ([::1]:PORT for IPv6); port 0 picks a free port.
@@ -63,7 +65,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   if (first === '--help' || first === '-h' || first === 'help') return { command: 'help' }
   if (first === '--version' || first === '-v') return { command: 'version' }
   if (first !== 'proxy')
-    throw new UsageError(`unknown command ${JSON.stringify(first)}; the command is "proxy"`)
+    throw new UsageError(`unknown command ${JSON.stringify(first)}; the commands are "proxy" and "loadtest"`)
 
   const flags = new Map<string, string>()
   for (let i = 0; i < rest.length; i++) {

@@ -141,6 +141,8 @@ export class ClientConnection {
   private readonly decoder: FrameDecoder
   private nextChannel = 1
   private drainWaiters: Array<() => void> = []
+  private readonly pongWaiters = new Map<number, (frame: Frame) => void>()
+  private nextNonce = 1
   alive = true
   /** A frame came back: the node itself answers, not just a proxy in front of it. */
   heard = false
@@ -182,6 +184,28 @@ export class ClientConnection {
     this.channels.set(id, channel)
     this.send(encodeFrame({ type: FrameType.OPEN, channel: id, stream, trafficClass, resumeOffset }))
     return channel
+  }
+
+  /** Send a PING and resolve with the ms until its PONG; rejects after `limitMs` or when the connection dies. */
+  ping(limitMs: number): Promise<number> {
+    const nonce = this.nextNonce++
+    const sent = performance.now()
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pongWaiters.delete(nonce)
+        reject(
+          new ChannelError('ack_timeout', `no PONG from ${this.remote} within ${Math.round(limitMs)} ms`),
+        )
+      }, limitMs)
+      this.pongWaiters.set(nonce, (frame) => {
+        clearTimeout(timer)
+        this.pongWaiters.delete(nonce)
+        if (frame.type === FrameType.PONG) resolve(performance.now() - sent)
+        else
+          reject(this.failure ?? new ChannelError('connection_closed', `connection to ${this.remote} closed`))
+      })
+      this.send(encodeFrame({ type: FrameType.PING, channel: 0, nonce }))
+    })
   }
 
   send(bytes: Uint8Array): boolean {
@@ -229,6 +253,10 @@ export class ClientConnection {
         )
         continue
       }
+      if (frame.type === FrameType.PONG && frame.channel === 0) {
+        this.pongWaiters.get(frame.nonce)?.(frame)
+        continue
+      }
       this.channels.get(frame.channel)?.deliver(frame)
     }
   }
@@ -244,6 +272,9 @@ export class ClientConnection {
     this.alive = false
     this.failure = error
     for (const channel of this.channels.values()) channel.fail(error)
+    // A PING waiting for its PONG learns the connection is gone (any non-PONG frame says so).
+    for (const settle of [...this.pongWaiters.values()])
+      settle({ type: FrameType.ERROR, channel: 0, code: 0, reason: error.message })
     this.wakeDrainWaiters()
     this.onGone(this)
   }

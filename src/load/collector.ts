@@ -1,11 +1,14 @@
 import { LatencyHistogram } from '../metrics/histogram.js'
 import type { Recorder } from '../run/recorder.js'
+import type { ResourceSample } from './resources.js'
 import {
   REPORT_COUNTERS,
+  type RecoverySample,
   type ReportCounters,
   type StreamSample,
   TARGET_COUNTERS,
   type TargetCounters,
+  type TargetProbe,
 } from './types.js'
 
 const SAMPLE_LIMIT = 25
@@ -14,13 +17,26 @@ const SAMPLE_LIMIT = 25
 export interface TargetPartial extends TargetCounters {
   ack: string
   setup: string
+  duration: string
+  routeModes: Record<string, number>
 }
 
 /** Everything one worker measured; plain data so it crosses the thread boundary. */
 export interface WorkerPartial extends ReportCounters {
   startedAt: number
   finishedAt: number
-  histograms: { ack: string; controlAck: string; bulkAck: string; setup: string; streamDuration: string }
+  histograms: {
+    ack: string
+    controlAck: string
+    bulkAck: string
+    setup: string
+    streamDuration: string
+    reroute: string
+    recovery: string
+  }
+  recoverySamples: RecoverySample[]
+  lastRecoveryAtMs: number
+  connections: { opened: number; failed: number }
   errors: Record<string, number>
   /** One message per error kind: the first seen. */
   errorMessages: Record<string, string>
@@ -34,11 +50,20 @@ export interface WorkerPartial extends ReportCounters {
   }
   streamSamples: StreamSample[]
   errorSamples: StreamSample[]
+  /** Targets this worker took out of placement, with the latest reason. */
+  degradedTargets: Record<string, string>
+  rerouteCauses: Record<string, number>
+  /** Probe results (only the worker that probed has them). */
+  targetProbes: TargetProbe[]
+  /** This worker's resource samples. */
+  resourceSamples: ResourceSample[]
 }
 
 interface TargetTally extends TargetCounters {
   ack: LatencyHistogram
   setup: LatencyHistogram
+  duration: LatencyHistogram
+  routeModes: Record<string, number>
 }
 
 /** Counters a worker keeps itself; channelLeaks is only known at the end. */
@@ -62,6 +87,12 @@ export class Collector {
   private readonly bulkAck = new LatencyHistogram()
   private readonly setup = new LatencyHistogram()
   private readonly streamDuration = new LatencyHistogram()
+  private readonly reroute = new LatencyHistogram()
+  private readonly recovery = new LatencyHistogram()
+  private readonly recoverySamples: RecoverySample[] = []
+  private lastRecoveryAtMs = 0
+  private connectionsOpened = 0
+  private connectFailures = 0
   private readonly errors: Record<string, number> = {}
   private readonly errorMessages: Record<string, string> = {}
   private readonly targets = new Map<string, TargetTally>()
@@ -73,6 +104,9 @@ export class Collector {
   private released = 0
   private readonly streamSamples: StreamSample[] = []
   private readonly errorSamples: StreamSample[] = []
+  private readonly degradedTargets: Record<string, string> = {}
+  private readonly rerouteCauses: Record<string, number> = {}
+  private readonly targetProbes: TargetProbe[] = []
 
   constructor(
     targets: readonly string[],
@@ -83,10 +117,19 @@ export class Collector {
         ...zero(TARGET_COUNTERS),
         ack: new LatencyHistogram(),
         setup: new LatencyHistogram(),
+        duration: new LatencyHistogram(),
+        routeModes: {},
       })
       this.active.set(url, 0)
       this.maxActive.set(url, 0)
     }
+  }
+
+  /** Stream attempts in flight now, and targets with any. */
+  level(): { activeStreams: number; activeRoutes: number } {
+    let routes = 0
+    for (const n of this.active.values()) if (n > 0) routes++
+    return { activeStreams: this.activeTotal, activeRoutes: routes }
   }
 
   private target(url: string): TargetTally {
@@ -173,23 +216,80 @@ export class Collector {
     this.recorder.count('errors')
   }
 
+  /** A stream moves from `from` to `to` after a slow ACK (`ackMs`) on `from`. */
+  migrated(stream: number, from: string, to: string, ackMs: number): void {
+    this.counts.migrationEvents++
+    this.rerouteCauses.slow_ack_migration = (this.rerouteCauses.slow_ack_migration ?? 0) + 1
+    this.recorder.count('migrations')
+    this.recorder.event('migration', { stream, from, to, ackMs: Math.round(ackMs * 1000) / 1000 })
+  }
+
+  /** An ACK from `url` took `ackMs`, over maxAckMs: the target is degraded. */
+  targetDegraded(url: string, ackMs: number): void {
+    this.target(url).degradedEvents++
+    this.recorder.event('degraded', { target: url, ackMs: Math.round(ackMs * 1000) / 1000 })
+  }
+
   /** A stream moves from `from` to `to` after a failed attempt. */
   failover(stream: number, from: string, to: string, kind: string): void {
     this.counts.failoverEvents++
+    this.rerouteCauses.pool_failover = (this.rerouteCauses.pool_failover ?? 0) + 1
     this.recorder.count('failovers')
     this.recorder.event('failover', { stream, from, to, kind })
+  }
+
+  /** A target was probed before placement. */
+  probed(probe: TargetProbe): void {
+    this.targetProbes.push(probe)
+    this.recorder.event('probe', { ...probe })
+  }
+
+  /** `url` was taken out of placement for `ttlMs` because of `reason` (an error kind, or 'slow_ack'). */
+  targetQuarantined(url: string, reason: string, ttlMs: number): void {
+    this.degradedTargets[url] = reason
+    this.recorder.count('quarantines')
+    this.recorder.event('quarantine', { target: url, reason, ttlMs })
+  }
+
+  /** A connection to a target was made. */
+  connectionOpened(): void {
+    this.connectionsOpened++
+  }
+
+  /** A connection to a target could not be made. */
+  connectionFailed(): void {
+    this.connectFailures++
   }
 
   /** Record a finished logical stream (after every attempt it took). */
   recordStream(sample: StreamSample): void {
     this.counts.totalStreams++
+    this.counts.routeAttemptsTotal += sample.attempts
     if (sample.class === 'control') this.counts.controlStreams++
     else this.counts.bulkStreams++
+    if (sample.failoverCount > 0) this.target(sample.initialTarget).failoverEntrypoint++
+    if (this.streamSamples.length < SAMPLE_LIMIT) this.streamSamples.push(sample)
     if (sample.ok) {
       this.counts.successfulStreams++
-      this.target(sample.target).streams++
+      const target = this.target(sample.target)
+      target.streams++
+      target.routeModes[sample.routeMode] = (target.routeModes[sample.routeMode] ?? 0) + 1
+      target.duration.recordMs(sample.durationMs)
       this.streamDuration.recordMs(sample.durationMs)
-      if (this.streamSamples.length < SAMPLE_LIMIT) this.streamSamples.push(sample)
+      if (sample.rerouteLatencyMs !== undefined) this.reroute.recordMs(sample.rerouteLatencyMs)
+      if (sample.recoveryMs !== undefined) {
+        this.recovery.recordMs(sample.recoveryMs)
+        this.lastRecoveryAtMs = Math.max(this.lastRecoveryAtMs, sample.recoveredAtMs ?? 0)
+        if (this.recoverySamples.length < SAMPLE_LIMIT) {
+          const from = sample.targetAttempts[0]!
+          this.recoverySamples.push({
+            stream: sample.stream,
+            from,
+            to: sample.target,
+            recoveryMs: sample.recoveryMs,
+          })
+        }
+      }
       this.recorder.count('streamsOk')
     } else {
       this.counts.failedStreams++
@@ -199,9 +299,17 @@ export class Collector {
   }
 
   /** Freeze the tally as plain data. `openChannels` are channels this worker never closed. */
-  toPartial(openChannels: number): WorkerPartial {
+  toPartial(openChannels: number, resourceSamples: ResourceSample[] = []): WorkerPartial {
     const targets: Record<string, TargetPartial> = {}
-    for (const [url, t] of this.targets) targets[url] = { ...t, ack: t.ack.encode(), setup: t.setup.encode() }
+    for (const [url, t] of this.targets) {
+      targets[url] = {
+        ...t,
+        ack: t.ack.encode(),
+        setup: t.setup.encode(),
+        duration: t.duration.encode(),
+        routeModes: { ...t.routeModes },
+      }
+    }
     const active: Record<string, number> = {}
     for (const [url, n] of this.active) if (n !== 0) active[url] = n
     return {
@@ -215,7 +323,12 @@ export class Collector {
         bulkAck: this.bulkAck.encode(),
         setup: this.setup.encode(),
         streamDuration: this.streamDuration.encode(),
+        reroute: this.reroute.encode(),
+        recovery: this.recovery.encode(),
       },
+      recoverySamples: this.recoverySamples,
+      lastRecoveryAtMs: this.lastRecoveryAtMs,
+      connections: { opened: this.connectionsOpened, failed: this.connectFailures },
       errors: { ...this.errors },
       errorMessages: { ...this.errorMessages },
       targets,
@@ -228,6 +341,10 @@ export class Collector {
       },
       streamSamples: this.streamSamples,
       errorSamples: this.errorSamples,
+      degradedTargets: { ...this.degradedTargets },
+      rerouteCauses: { ...this.rerouteCauses },
+      targetProbes: [...this.targetProbes],
+      resourceSamples,
     }
   }
 }

@@ -1,6 +1,7 @@
 import { LatencyHistogram } from '../metrics/histogram.js'
 import type { WorkerPartial } from './collector.js'
 import type { ResolvedConfig } from './config.js'
+import { type ResourceSample, summarizeResources } from './resources.js'
 import {
   type LoadReportBody,
   REPORT_COUNTERS,
@@ -28,7 +29,7 @@ function addInto(into: Record<string, number>, from: Record<string, number>): vo
 
 /** The config as a report records it: no runner-only fields. */
 function reportConfig(config: ResolvedConfig): ReportConfig {
-  const { failTarget: _f, failAfterMs: _a, fingerprints: _p, ...rest } = config
+  const { fingerprints: _p, ...rest } = config
   return rest
 }
 
@@ -43,16 +44,21 @@ export function buildReport(
   startedAt: Date,
   finishedAt: Date,
   nodeChannelsActive: Record<string, number>,
+  nodeStats: Record<string, unknown> = {},
+  mainSamples: ResourceSample[] = [],
 ): LoadReportBody {
+  const resourceSamples = [...mainSamples, ...partials.flatMap((p) => p.resourceSamples)]
   const totals = Object.fromEntries(REPORT_COUNTERS.map((key) => [key, 0])) as Record<
     (typeof REPORT_COUNTERS)[number],
     number
   >
   const errors: Record<string, number> = {}
+  const rerouteCauses: Record<string, number> = {}
   const errorMessages: Record<string, string> = {}
   for (const partial of partials) {
     for (const key of REPORT_COUNTERS) totals[key] += partial[key]
     addInto(errors, partial.errors)
+    addInto(rerouteCauses, partial.rerouteCauses)
     for (const [kind, message] of Object.entries(partial.errorMessages)) errorMessages[kind] ??= message
   }
   const loadStart = Math.min(...partials.map((p) => p.startedAt), finishedAt.getTime())
@@ -61,6 +67,7 @@ export function buildReport(
   const histogram = (key: keyof WorkerPartial['histograms']) => merged(partials.map((p) => p.histograms[key]))
   const ack = histogram('ack')
   const setup = histogram('setup')
+  const reroute = histogram('reroute')
 
   const targetStats: Record<string, TargetStats> = {}
   const targetBytes: Record<string, number> = {}
@@ -74,13 +81,25 @@ export function buildReport(
       TARGET_COUNTERS.map((key) => [key, parts.reduce((n, t) => n + t[key], 0)]),
     ) as TargetCounters
     const targetAck = merged(parts.map((t) => t.ack))
+    const targetSetup = merged(parts.map((t) => t.setup))
+    const targetDuration = merged(parts.map((t) => t.duration))
     const stats: TargetStats = {
       ...counters,
       ackP50Ms: ms(targetAck.percentileMs(50)),
       ackP95Ms: ms(targetAck.percentileMs(95)),
       maxAckMs: ms(targetAck.maxMs),
-      setupP95Ms: ms(merged(parts.map((t) => t.setup)).percentileMs(95)),
+      setupP95Ms: ms(targetSetup.percentileMs(95)),
+      bytesSent: counters.bytes,
+      framesSent: counters.frames,
+      acksReceived: counters.acks,
+      setupLatencyP50Ms: ms(targetSetup.percentileMs(50)),
+      setupLatencyP95Ms: ms(targetSetup.percentileMs(95)),
+      durationP50Ms: ms(targetDuration.percentileMs(50)),
+      durationP95Ms: ms(targetDuration.percentileMs(95)),
+      maxActiveChannels: partials.reduce((n, p) => n + (p.route.maxActive[url] ?? 0), 0),
+      routeModes: {},
     }
+    for (const part of parts) addInto(stats.routeModes, part.routeModes)
     const onNode = nodeChannelsActive[url]
     if (onNode !== undefined) {
       stats.nodeChannelsActive = onNode
@@ -97,6 +116,7 @@ export function buildReport(
   }
   const acquiredTotal = partials.reduce((n, p) => n + p.route.acquired, 0)
   const releasedTotal = partials.reduce((n, p) => n + p.route.released, 0)
+  const targetProbes = partials.find((p) => p.targetProbes.length > 0)?.targetProbes ?? []
   const sample = <T>(lists: T[][]) => lists.flat().slice(0, 25)
 
   return {
@@ -111,6 +131,14 @@ export function buildReport(
     setupLatencyP50Ms: ms(setup.percentileMs(50)),
     setupLatencyP95Ms: ms(setup.percentileMs(95)),
     setupLatencyP99Ms: ms(setup.percentileMs(99)),
+    channelOpenP50Ms: ms(setup.percentileMs(50)),
+    channelOpenP95Ms: ms(setup.percentileMs(95)),
+    channelOpenP99Ms: ms(setup.percentileMs(99)),
+    rerouteLatencyP50Ms: ms(reroute.percentileMs(50)),
+    rerouteLatencyP95Ms: ms(reroute.percentileMs(95)),
+    lastRecoveryAtMs: ms(Math.max(0, ...partials.map((p) => p.lastRecoveryAtMs))),
+    rerouteLatencyP99Ms: ms(reroute.percentileMs(99)),
+    failoverRecoveryP95Ms: ms(histogram('recovery').percentileMs(95)),
     ackP50Ms: ms(ack.percentileMs(50)),
     ackP95Ms: ms(ack.percentileMs(95)),
     ackP99Ms: ms(ack.percentileMs(99)),
@@ -120,6 +148,7 @@ export function buildReport(
     streamDurationP95Ms: ms(histogram('streamDuration').percentileMs(95)),
     errors,
     errorMessages,
+    rerouteCauses,
     targetBytes,
     targetStreams,
     targetStats,
@@ -133,5 +162,19 @@ export function buildReport(
     },
     streamSamples: sample(partials.map((p) => p.streamSamples)),
     errorSamples: sample(partials.map((p) => p.errorSamples)),
+    recoverySamples: sample(partials.map((p) => p.recoverySamples)),
+    transportSnapshot: {
+      connectionsOpened: partials.reduce((n, p) => n + p.connections.opened, 0),
+      connectFailures: partials.reduce((n, p) => n + p.connections.failed, 0),
+      channelOpens: totals.channelOpens,
+      channelCloses: totals.channelCloses,
+      activeChannels: totals.channelLeaks,
+      nodes: nodeStats,
+    },
+    degradedTargets: Object.assign({}, ...partials.map((p) => p.degradedTargets)),
+    resourceSamples,
+    resourceSummary: summarizeResources(resourceSamples, config.soak),
+    targetProbes,
+    excludedTargets: targetProbes.filter((p) => !p.usable).map((p) => p.target),
   }
 }

@@ -14,12 +14,30 @@ export interface AttemptPlan {
   totalBytes: number
   payloadSize: number
   inflightFrames: number
+  /** Bound on the wait for one ACK; 0 = none (the deadline still holds). */
   ackTimeoutMs: number
   /** performance.now() after which the attempt gives up (streamTimeout or the run's timeout). */
   deadline: number
   deadlineKind: ErrorKind
+  /** With ackTimeout off, the CLOSE_ACK is awaited until then (its stream is done, so not `deadline`). */
+  closeDeadline: number
   /** performance.now() when the attempt began; channel setup is timed from here. */
   begun: number
+  /** An ACK slower than this (ms) marks the target degraded; 0 = never (migrateSlowStreams off). */
+  maxAckMs: number
+  /** Whether a slow ACK moves the stream on (another target is left to try). */
+  migrate: boolean
+}
+
+/** Thrown out of an attempt to continue the stream elsewhere after a slow ACK: not a failure. */
+export class SlowAckMigration extends Error {
+  constructor(
+    readonly target: string,
+    readonly ackMs: number,
+  ) {
+    super(`ACK from ${target} took ${Math.round(ackMs)} ms, over maxAckMs`)
+    this.name = 'SlowAckMigration'
+  }
 }
 
 /** How far an attempt got. */
@@ -30,6 +48,14 @@ export interface AttemptProgress {
   setupMs?: number
   /** Set when the channel is done sending and waits only for its close (shortSessions off). */
   pendingClose?: () => Promise<void>
+  /** The slowest ACK over maxAckMs this attempt saw, when one was: its target is degraded. */
+  slowAckMs?: number
+  /** performance.now() of this attempt's first acknowledged byte (its OPEN's ACK when no byte was left). */
+  firstAckAt?: number
+  /** DATA frames sent and ACKs received over every attempt of the stream, and the slowest ACK (ms). */
+  framesSent: number
+  acksReceived: number
+  maxAckMs: number
 }
 
 interface InFlight {
@@ -47,7 +73,8 @@ interface InFlight {
  */
 function nextFrame(channel: ClientChannel, plan: AttemptPlan) {
   const remaining = plan.deadline - performance.now()
-  if (remaining <= plan.ackTimeoutMs) return channel.next(remaining, plan.deadlineKind)
+  if (plan.ackTimeoutMs === 0 || remaining <= plan.ackTimeoutMs)
+    return channel.next(remaining, plan.deadlineKind)
   return channel.next(plan.ackTimeoutMs, channel.confirmed ? 'ack_timeout' : 'connect_timeout')
 }
 
@@ -80,6 +107,7 @@ export async function runAttempt(
     }
     progress.setupMs = performance.now() - plan.begun
     collector.setupMeasured(plan.target, progress.setupMs)
+    if (progress.offset >= plan.totalBytes) progress.firstAckAt ??= performance.now()
     while (progress.offset < plan.totalBytes) {
       while (inflight.length < plan.inflightFrames && sendOffset < plan.totalBytes) {
         const length = Math.min(plan.payloadSize, plan.totalBytes - sendOffset)
@@ -91,6 +119,7 @@ export async function runAttempt(
         sendOffset += length
         sentBytes += length
         collector.frameSent(plan.target)
+        progress.framesSent++
         if (!channel.sendData(sequence, payload)) await channel.drained()
       }
       const ack = await nextFrame(channel, plan)
@@ -103,19 +132,36 @@ export async function runAttempt(
       }
       inflight.shift()
       const intact = ack.checksum === head.checksum
-      collector.ackReceived(plan.target, bulk, performance.now() - head.sentAt, head.length, intact)
+      const ackedAt = performance.now()
+      const ackMs = ackedAt - head.sentAt
+      collector.ackReceived(plan.target, bulk, ackMs, head.length, intact)
       progress.offset += head.length
+      progress.acksReceived++
+      progress.maxAckMs = Math.max(progress.maxAckMs, ackMs)
+      progress.firstAckAt ??= ackedAt
+      if (plan.maxAckMs > 0 && ackMs > plan.maxAckMs) {
+        progress.slowAckMs = Math.max(progress.slowAckMs ?? 0, ackMs)
+        // A bulk stream moves on with what is left; a control stream restarts elsewhere even when
+        // this was its last frame, as the reference does (control traffic wants the fast path).
+        if (plan.migrate && (!bulk || progress.offset < plan.totalBytes)) {
+          throw new SlowAckMigration(plan.target, ackMs)
+        }
+      }
     }
   } catch (error) {
     collector.framesAbandoned(inflight.length)
-    channel.abandon(classifyError(error))
+    channel.abandon(error instanceof SlowAckMigration ? 'slow_ack_migration' : classifyError(error))
     collector.channelClosed(plan.target)
     throw error
   }
   const close = async () => {
     try {
       channel.sendClose(sentBytes)
-      const closeAck = await nextFrame(channel, { ...plan, deadline: Number.POSITIVE_INFINITY })
+      const closeAck = await nextFrame(channel, {
+        ...plan,
+        deadline: plan.ackTimeoutMs > 0 ? Number.POSITIVE_INFINITY : plan.closeDeadline,
+        deadlineKind: 'ack_timeout',
+      })
       if (closeAck.type !== FrameType.CLOSE_ACK) {
         throw new ChannelError(
           'protocol_error',

@@ -1,5 +1,5 @@
 import { formatHostPort } from '../address.js'
-import { classifyError, describeFailure, type ErrorKind } from '../errors/kinds.js'
+import { classifyError, describeFailure, type ErrorKind, RunError } from '../errors/kinds.js'
 import type { TrafficClassName } from '../protocol/frames.js'
 import type { Recorder } from '../run/recorder.js'
 import { transportFor } from '../transport/index.js'
@@ -8,7 +8,11 @@ import { ChannelError, ClientConnection } from './client-connection.js'
 import { Collector, type WorkerPartial } from './collector.js'
 import { parseTargetUrl, type ResolvedConfig } from './config.js'
 import { Placement } from './placement.js'
-import { type AttemptProgress, runAttempt } from './stream-attempt.js'
+import { median, noUsableTarget, PROBE_PINGS, ProbeBoard, probeUsable } from './probe.js'
+import { ResourceSampler } from './resources.js'
+import { type AttemptProgress, runAttempt, SlowAckMigration } from './stream-attempt.js'
+import { TargetHealth } from './target-health.js'
+import type { TargetProbe } from './types.js'
 
 /** One worker's share of a run. */
 export interface WorkerTask {
@@ -20,7 +24,43 @@ export interface WorkerTask {
   concurrency: number
   /** Epoch ms when the run started; duration and timeout count from here. */
   runStartedAt: number
+  /** The run's shared quarantine (see TargetHealth): one buffer for every worker. */
+  health: SharedArrayBuffer
+  /** The run's probe results (see ProbeBoard), written by worker 0 when probing is on. */
+  probes: SharedArrayBuffer
 }
+
+/**
+ * Failure kinds that say something about the target and so quarantine it, as the reference's
+ * shouldQuarantineTarget: not the stream's or the run's own timeout, an abort, or a fault of ours.
+ */
+const QUARANTINING: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
+  'connect_refused',
+  'connect_timeout',
+  'address_unresolved',
+  'tls_fingerprint_mismatch',
+  'handshake_failed',
+  'reset',
+  'connection_closed',
+  'ack_timeout',
+])
+
+/** Whether a failure of `kind` takes its target out of placement. */
+export function quarantines(kind: ErrorKind): boolean {
+  return QUARANTINING.has(kind)
+}
+
+/** When an attempt must be over, and the kind of its failure if it is not. */
+interface Deadline {
+  at: number
+  kind: ErrorKind
+}
+
+/** Workers wait for worker 0's probes this much longer than the probes can take (its thread may start late). */
+const PROBE_WAIT_MARGIN_MS = 30_000
+
+/** A CLOSE still gets this long for its CLOSE_ACK when the run's deadline is nearer. */
+const CLOSE_GRACE_MS = 1000
 
 interface Target {
   url: string
@@ -36,11 +76,14 @@ interface Target {
 export class StreamRunner {
   private readonly collector: Collector
   private readonly targets: Target[]
-  private readonly placement: Placement
+  private placement: Placement
+  private readonly health: TargetHealth
   private readonly transports = new Map<TransportKind, Transport>()
   private readonly pendingCloses: Array<() => Promise<void>> = []
   private readonly runDeadline: number
   private readonly startDeadline: number
+  /** When streams still in flight are cancelled: the run's timeout, or a non-soak run's duration. */
+  private readonly cancelDeadline: number
   private nextIndex: number
 
   constructor(
@@ -50,10 +93,8 @@ export class StreamRunner {
   ) {
     const { config } = task
     this.collector = new Collector(config.targets, recorder)
-    this.placement = new Placement(config.targets.length, {
-      poolFailover: config.poolFailover,
-      quarantineMs: config.targetQuarantineMs,
-    })
+    this.health = new TargetHealth(task.health)
+    this.placement = new Placement(config.targets.length, { poolFailover: config.poolFailover }, this.health)
     this.targets = config.targets.map((url, i) => {
       const { scheme, host, port } = parseTargetUrl(url, `targets[${i}]`)
       return {
@@ -73,13 +114,40 @@ export class StreamRunner {
     // Duration counts from when this worker is ready to send, so thread start-up does not eat it.
     this.startDeadline =
       config.durationMs > 0 ? performance.now() + config.durationMs : Number.POSITIVE_INFINITY
+    // As the reference: a soak lets in-flight streams finish; a plain run's duration cancels them.
+    this.cancelDeadline = config.soak ? this.runDeadline : Math.min(this.runDeadline, this.startDeadline)
     this.nextIndex = task.index
   }
 
   /** Run every stream of this worker's share, close what is left open, and return the tally. */
   async run(): Promise<WorkerPartial> {
+    const sampler = new ResourceSampler(
+      `worker ${this.task.index}`,
+      this.task.config.resourceSampleIntervalMs,
+      () => this.collector.level(),
+    )
+    sampler.start()
+    try {
+      const open = await this.runStreams()
+      return this.collector.toPartial(open, sampler.stop())
+    } finally {
+      sampler.stop()
+    }
+  }
+
+  /** Run every stream, close what is left open; returns the channels this worker never closed. */
+  private async runStreams(): Promise<number> {
     for (const target of this.targets) {
       if (!this.transports.has(target.kind)) this.transports.set(target.kind, await transportFor(target.kind))
+    }
+    if (this.task.config.probeTargets) {
+      try {
+        await this.placeByProbes()
+      } catch (error) {
+        for (const target of this.targets) target.connection?.destroy()
+        await this.closeTransports()
+        throw error
+      }
     }
     const lanes = Array.from({ length: this.task.concurrency }, () => this.lane())
     await Promise.all(lanes)
@@ -92,7 +160,53 @@ export class StreamRunner {
       connection.end()
     }
     await this.closeTransports()
-    return this.collector.toPartial(open)
+    return open
+  }
+
+  /** Probe (worker 0) or wait for worker 0's probes, then place streams on the usable targets only. */
+  private async placeByProbes(): Promise<void> {
+    const { config } = this.task
+    const board = new ProbeBoard(this.task.probes)
+    if (this.task.index === 0) {
+      const probes = await Promise.all(this.targets.map((target) => this.probe(target)))
+      board.publish(probes)
+      for (const probe of probes) this.collector.probed(probe)
+      if (!probes.some((p) => p.usable)) throw noUsableTarget(probes, config.maxTargetRttMs)
+    }
+    const limit = Math.min(
+      this.runDeadline - performance.now(),
+      (PROBE_PINGS + 1) * config.connectTimeoutMs + PROBE_WAIT_MARGIN_MS,
+    )
+    const { candidates, rttMs } = await board.read(Math.max(0, limit))
+    if (candidates.length === 0) {
+      throw new RunError('connect_refused', 'every target failed its probe (see the first worker)')
+    }
+    this.placement = new Placement(
+      config.targets.length,
+      { poolFailover: config.poolFailover, candidates, rttMs },
+      this.health,
+    )
+  }
+
+  /** PING `target` PROBE_PINGS times over an established connection: the median RTT, or why not. */
+  private async probe(target: Target): Promise<TargetProbe> {
+    const { config } = this.task
+    let probe: Omit<TargetProbe, 'usable'>
+    try {
+      const deadline = performance.now() + config.connectTimeoutMs
+      const connection = await this.connection(target, deadline, 'connect_timeout')
+      const rtts: number[] = []
+      for (let i = 0; i < PROBE_PINGS; i++) rtts.push(await connection.ping(config.connectTimeoutMs))
+      probe = { target: target.url, rttMs: round3(median(rtts)) }
+    } catch (error) {
+      const where = formatHostPort(target.host, target.port)
+      probe = {
+        target: target.url,
+        rttMs: 0,
+        error: `${classifyError(error)}: ${describeFailure(error, where)}`,
+      }
+    }
+    return { ...probe, usable: probeUsable(probe, config.maxTargetRttMs) }
   }
 
   private async closeTransports(): Promise<void> {
@@ -114,46 +228,119 @@ export class StreamRunner {
 
   private async runStream(stream: number): Promise<void> {
     const { config } = this.task
-    const control = config.controlEvery > 0 && (stream + 1) % config.controlEvery === 0
+    const control = config.controlEvery > 0 && stream % config.controlEvery === 0
     const trafficClass: TrafficClassName = control ? 'control' : 'bulk'
     const totalBytes = control ? config.controlBytesPerStream : config.bytesPerStream
     const started = performance.now()
-    const progress: AttemptProgress = { offset: 0 }
+    // streamTimeout bounds the whole logical stream, every failover included (0 = no bound).
+    const streamDeadline =
+      config.streamTimeoutMs > 0 ? started + config.streamTimeoutMs : Number.POSITIVE_INFINITY
+    const bound: Deadline =
+      streamDeadline <= this.cancelDeadline
+        ? { at: streamDeadline, kind: 'stream_timeout' }
+        : { at: this.cancelDeadline, kind: 'run_timeout' }
+    const progress: AttemptProgress = { offset: 0, framesSent: 0, acksReceived: 0, maxAckMs: 0 }
+    const targetAttempts: string[] = []
+    let failoverCount = 0
+    let rerouteLatencyMs: number | undefined
+    let failedAt: number | undefined
+    let recoveryMs: number | undefined
+    let recoveredAtMs: number | undefined
     let lastError: unknown
+    let index = -1
     let target = this.targets[stream % this.targets.length]!
     let setupMs = 0
     let tries = 0
-    for (const index of this.placement.order(stream, performance.now())) {
+    let migration: SlowAckMigration | undefined
+    let migrationCount = 0
+    let degraded = false
+    const attempts = this.placement.attempts
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      index = this.placement.target(stream, attempt, index, Date.now())
       const candidate = this.targets[index]!
-      if (tries > 0) this.collector.failover(stream, target.url, candidate.url, classifyError(lastError))
+      if (migration) this.collector.migrated(stream, target.url, candidate.url, migration.ackMs)
+      else if (tries > 0) {
+        failoverCount++
+        this.collector.failover(stream, target.url, candidate.url, classifyError(lastError))
+      }
+      migration = undefined
       target = candidate
+      targetAttempts.push(target.url)
       tries++
+      progress.slowAckMs = undefined
+      progress.setupMs = undefined
+      progress.firstAckAt = undefined
+      const migrate = config.migrateSlowStreams && attempt + 1 < attempts
       try {
-        setupMs = await this.attempt(stream, trafficClass, totalBytes, target, progress)
+        try {
+          setupMs = await this.attempt(stream, trafficClass, totalBytes, target, progress, bound, migrate)
+        } finally {
+          // The reference's reroute latency: the slowest setup among a stream's later attempts.
+          if (attempt > 0 && progress.setupMs !== undefined) {
+            rerouteLatencyMs = Math.max(rerouteLatencyMs ?? 0, progress.setupMs)
+          }
+          if (failedAt !== undefined && recoveryMs === undefined && progress.firstAckAt !== undefined) {
+            recoveryMs = progress.firstAckAt - failedAt
+            recoveredAtMs = Date.now() - (performance.now() - progress.firstAckAt) - this.task.runStartedAt
+          }
+        }
         lastError = undefined
-        this.placement.succeeded(index)
+        if (progress.slowAckMs !== undefined) {
+          degraded = true
+          this.degrade(index, progress.slowAckMs)
+        }
         break
       } catch (error) {
+        if (error instanceof SlowAckMigration) {
+          // Not a failure: the target is degraded and the stream goes on elsewhere, a bulk stream
+          // from its first unacknowledged byte, a control stream from zero.
+          migration = error
+          migrationCount++
+          degraded = true
+          this.degrade(index, error.ackMs)
+          if (control) progress.offset = 0
+          continue
+        }
         lastError = error
+        failedAt ??= performance.now()
         const kind = classifyError(error)
         this.collector.attemptFailed(
           target.url,
           kind,
           describeFailure(error, formatHostPort(target.host, target.port)),
         )
-        if (kind === 'run_timeout' || performance.now() >= this.runDeadline) break
-        this.placement.failed(index, performance.now())
+        if (quarantines(kind)) this.quarantine(index, kind)
+        if (kind === 'run_timeout' || kind === 'stream_timeout' || performance.now() >= bound.at) break
       }
     }
+    const ok = lastError === undefined
     this.collector.recordStream({
       stream,
+      streamIndex: stream,
+      logicalStream: stream,
+      initialTarget: targetAttempts[0] ?? target.url,
       target: target.url,
+      targetAttempts,
       class: trafficClass,
-      ok: lastError === undefined,
+      trafficClass,
+      ok,
       bytes: progress.offset,
+      bytesSent: progress.offset,
       frames: Math.ceil(progress.offset / config.payloadSize),
+      framesSent: progress.framesSent,
+      acksReceived: progress.acksReceived,
+      maxAckMs: round3(progress.maxAckMs),
       attempts: tries,
+      failoverCount,
+      migrationCount,
+      degraded,
+      shortSession: config.shortSessions,
+      routeMode: config.routeModes[index] ?? 'direct',
       setupMs: round3(setupMs),
+      ...(rerouteLatencyMs !== undefined && ok ? { rerouteLatencyMs: round3(rerouteLatencyMs) } : {}),
+      ...(recoveryMs !== undefined && ok
+        ? { recoveryMs: round3(recoveryMs), recoveredAtMs: round3(recoveredAtMs ?? 0) }
+        : {}),
       durationMs: round3(performance.now() - started),
       ...(lastError === undefined
         ? {}
@@ -163,6 +350,25 @@ export class StreamRunner {
     })
   }
 
+  /** An ACK from target `index` took `ackMs`, over maxAckMs: it is degraded for targetQuarantineTtl. */
+  private degrade(index: number, ackMs: number): void {
+    const { config } = this.task
+    const url = this.targets[index]!.url
+    this.collector.targetDegraded(url, ackMs)
+    if (config.targetQuarantineMs <= 0) return
+    this.health.quarantine(index, Date.now(), config.targetQuarantineMs)
+    this.collector.targetQuarantined(url, 'slow_ack', config.targetQuarantineMs)
+  }
+
+  /** Take target `index` out of placement for every worker: failTarget for its longer TTL. */
+  private quarantine(index: number, reason: string): void {
+    const { config } = this.task
+    const ttlMs = index === config.failTarget ? config.failureQuarantineMs : config.targetQuarantineMs
+    if (ttlMs <= 0) return
+    this.health.quarantine(index, Date.now(), ttlMs)
+    this.collector.targetQuarantined(this.targets[index]!.url, reason, ttlMs)
+  }
+
   /** One attempt on one target; returns the channel setup time in ms. */
   private async attempt(
     stream: number,
@@ -170,13 +376,14 @@ export class StreamRunner {
     totalBytes: number,
     target: Target,
     progress: AttemptProgress,
+    bound: Deadline,
+    migrate: boolean,
   ): Promise<number> {
     const { config } = this.task
     const collector = this.collector
     const begun = performance.now()
-    const streamDeadline = begun + config.streamTimeoutMs
-    const deadline = Math.min(streamDeadline, this.runDeadline)
-    const deadlineKind: ErrorKind = streamDeadline <= this.runDeadline ? 'stream_timeout' : 'run_timeout'
+    const deadline = bound.at
+    const deadlineKind = bound.kind
     collector.acquire(target.url)
     try {
       const connection = await this.connection(target, deadline, deadlineKind)
@@ -193,7 +400,10 @@ export class StreamRunner {
         ackTimeoutMs: config.ackTimeoutMs,
         deadline,
         deadlineKind,
+        closeDeadline: Math.max(this.runDeadline, performance.now() + CLOSE_GRACE_MS),
         begun,
+        maxAckMs: config.migrateSlowStreams ? config.maxAckMs : 0,
+        migrate,
       }
       await runAttempt(channel, plan, collector, progress, config.shortSessions)
       if (progress.pendingClose) this.pendingCloses.push(progress.pendingClose)
@@ -225,11 +435,16 @@ export class StreamRunner {
             : {}),
         })
         .then((link) => {
+          this.collector.connectionOpened()
           const connection = new ClientConnection(link, this.task.config.payloadSize, (gone) => {
             if (target.connection === gone) target.connection = undefined
           })
           target.connection = connection
           return connection
+        })
+        .catch((error: unknown) => {
+          this.collector.connectionFailed()
+          throw error
         })
         .finally(() => {
           target.connecting = undefined

@@ -1,10 +1,16 @@
 import type { Workload } from '../run/workload.js'
 import type { WorkerPartial } from './collector.js'
-import { type LoadConfig, type ResolvedConfig, resolveConfig, type TargetLike } from './config.js'
+import { type LoadConfig, type ResolvedConfig, resolveConfig, type TargetLike, targetOf } from './config.js'
+import { ProbeBoard } from './probe.js'
 import { buildReport } from './report.js'
+import { ResourceSampler } from './resources.js'
 import type { WorkerTask } from './stream-runner.js'
+import { TargetHealth } from './target-health.js'
 import type { LoadReportBody } from './types.js'
 import { verdict } from './verdict/index.js'
+
+/** The main thread's sampler of each run, from during() to merge(). */
+const mainSamplers = new WeakMap<ResolvedConfig, ResourceSampler>()
 
 /** Workers stop themselves at the run's timeout; past it by this much the runner stops them. */
 const STUCK_GRACE_MS = 15_000
@@ -23,29 +29,57 @@ export const loadWorkload: Workload<LoadConfig, ResolvedConfig, WorkerTask, Work
   plan(config) {
     const workers = Math.min(config.workers, config.concurrency)
     const runStartedAt = Date.now()
+    // One quarantine for the whole run: every task carries the same shared memory.
+    const health = TargetHealth.allocate(config.targets.length)
+    const probes = ProbeBoard.allocate(config.targets.length)
     return Array.from({ length: workers }, (_, index) => ({
       config,
       index,
       workers,
       concurrency: Math.floor(config.concurrency / workers) + (index < config.concurrency % workers ? 1 : 0),
       runStartedAt,
+      health,
+      probes,
     }))
   },
   deadlineMs: (config) => config.timeoutMs + STUCK_GRACE_MS,
   during(config, input) {
-    if (config.failTarget < 0) return () => undefined
-    const timer = setTimeout(() => {
-      void (input.targets[config.failTarget] as TargetLike).kill?.()
-    }, config.failAfterMs)
-    return () => clearTimeout(timer)
+    // The main thread samples itself too: in-process nodes and the test's own sockets live here.
+    const sampler = new ResourceSampler('main', config.resourceSampleIntervalMs)
+    sampler.start()
+    mainSamplers.set(config, sampler)
+    const timer =
+      config.failTarget < 0
+        ? undefined
+        : setTimeout(() => {
+            void (targetOf(input.targets[config.failTarget]!) as TargetLike).kill?.()
+          }, config.failAfterMs)
+    return () => {
+      clearTimeout(timer)
+      sampler.stop()
+    }
   },
   merge(config, partials, span, input) {
     const nodeChannelsActive: Record<string, number> = {}
-    input.targets.forEach((target, i) => {
+    const nodeStats: Record<string, unknown> = {}
+    input.targets.map(targetOf).forEach((target, i) => {
       const active = channelsActiveOn(target)
       if (active !== undefined) nodeChannelsActive[config.targets[i]!] = active
+      if (typeof target !== 'string' && typeof target.stats === 'function') {
+        nodeStats[config.targets[i]!] = structuredClone(target.stats())
+      }
     })
-    return buildReport(config, partials, span.startedAt, span.finishedAt, nodeChannelsActive)
+    const mainSamples = mainSamplers.get(config)?.stop() ?? []
+    mainSamplers.delete(config)
+    return buildReport(
+      config,
+      partials,
+      span.startedAt,
+      span.finishedAt,
+      nodeChannelsActive,
+      nodeStats,
+      mainSamples,
+    )
   },
   verdict: (report) => verdict(report),
 }

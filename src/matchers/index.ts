@@ -1,13 +1,31 @@
+import { toFailOverWithin } from './to-fail-over-within.js'
 import { toHaveNoChannelLeaks } from './to-have-no-channel-leaks.js'
 import { toHaveVerdictReason } from './to-have-verdict-reason.js'
+import { toMigrateAwayFrom } from './to-migrate-away-from.js'
 import { toPassVerdict } from './to-pass-verdict.js'
+import { toSpreadEvenly } from './to-spread-evenly.js'
 import { toStayUnderAckP95 } from './to-stay-under-ack-p95.js'
+import { toStayUnderAckP99 } from './to-stay-under-ack-p99.js'
 import { toStayUnderSetupP95 } from './to-stay-under-setup-p95.js'
+import { toStayWithinResources } from './to-stay-within-resources.js'
+import { toSustainThroughput } from './to-sustain-throughput.js'
 
 export type { MatcherContext, MatcherHintOptions, MatcherResult } from './context.js'
 export { isLoadReport, loadReportProblem } from './report-guard.js'
 export type { QuicksandMatchers } from './types.js'
-export { toHaveNoChannelLeaks, toHaveVerdictReason, toPassVerdict, toStayUnderAckP95, toStayUnderSetupP95 }
+export {
+  toFailOverWithin,
+  toHaveNoChannelLeaks,
+  toHaveVerdictReason,
+  toMigrateAwayFrom,
+  toPassVerdict,
+  toSpreadEvenly,
+  toStayUnderAckP95,
+  toStayUnderAckP99,
+  toStayUnderSetupP95,
+  toStayWithinResources,
+  toSustainThroughput,
+}
 
 /** Every quicksand matcher, ready for `expect.extend(matchers)` in Vitest or Jest. */
 export const matchers = {
@@ -16,4 +34,10 @@ export const matchers = {
   toStayUnderAckP95,
   toStayUnderSetupP95,
   toHaveVerdictReason,
+  toStayUnderAckP99,
+  toFailOverWithin,
+  toMigrateAwayFrom,
+  toSustainThroughput,
+  toSpreadEvenly,
+  toStayWithinResources,
 }

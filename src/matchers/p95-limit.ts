@@ -10,6 +10,8 @@ export interface P95Limit {
   limitMs: number
   receivedMs: number
   perTargetMs: Record<string, number>
+  /** What the per-target figures are, when not the same as `label` (e.g. `max ack`). */
+  perTargetLabel?: string
   /** When in the run the figure went over, with the event just before it (from the report's timeline). */
   story?: string
 }
@@ -37,7 +39,7 @@ export function p95LimitResult(context: MatcherContext, check: P95Limit): Matche
       `${matcherHeader(context, check.matcherName, 'ms')}\n\n` +
       `Expected ${check.label}: ${pass ? '> ' : '<='} ${utils.printExpected(limit)} ms\n` +
       `Received ${check.label}:    ${utils.printReceived(received)} ms\n\n` +
-      `${check.label} per target:\n${perTarget}` +
+      `${check.perTargetLabel ?? check.label} per target:\n${perTarget}` +
       (!pass && check.story ? `\n\n${check.story}` : ''),
   }
 }

@@ -13,4 +13,20 @@ export interface QuicksandMatchers<R = unknown> {
   toStayUnderSetupP95(ms: number): R
   /** Some verdict reason starts with `prefix`, e.g. `'channel_leaks'`. */
   toHaveVerdictReason(prefix: string): R
+  /** The run's frame ACK p99 is at or under `ms` milliseconds. */
+  toStayUnderAckP99(ms: number): R
+  /** Streams that failed over recovered within `ms` at p95 (failoverRecoveryP95Ms); some stream must have failed over. */
+  toFailOverWithin(ms: number): R
+  /** Some stream migrated off `target` (a node, proxy or URL) after a slow ACK. */
+  toMigrateAwayFrom(target: { url: string } | string): R
+  /** The run's throughput is at least `mbps` megabits per second. */
+  toSustainThroughput(mbps: number): R
+  /** The reference's distribution rules find streams, bytes and route pressure spread evenly. */
+  toSpreadEvenly(): R
+  /** Heap growth (MiB), active resources and open fds added over the run stay within the given limits. */
+  toStayWithinResources(limits: {
+    heapDeltaMb?: number
+    activeResourceDelta?: number
+    openFdDelta?: number
+  }): R
 }

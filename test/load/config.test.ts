@@ -20,6 +20,8 @@ describe('load config', () => {
       streamTimeoutMs: 30000,
       ackTimeoutMs: 2000,
       targetQuarantineMs: 5000,
+      failureQuarantineMs: 300000,
+      failTarget: -1,
       durationMs: 0,
       soak: false,
       timeoutMs: 600000,
@@ -28,6 +30,20 @@ describe('load config', () => {
       requireQuic: false,
     })
     expect(config.maxAckP95Ms).toBeUndefined()
+  })
+
+  it('reads 0 as disabled for streamTimeout and ackTimeout, and both quarantine TTLs', () => {
+    const config = resolveConfig({
+      targets,
+      streamTimeout: 0,
+      ackTimeout: '0s',
+      targetQuarantineTtl: '30s',
+      failureQuarantineTtl: '10s',
+    })
+    expect(config).toMatchObject({ streamTimeoutMs: 0, ackTimeoutMs: 0, targetQuarantineMs: 30000 })
+    // A hard failure never gets a shorter quarantine than an ordinary one.
+    expect(config.failureQuarantineMs).toBe(30000)
+    expect(resolveConfig({ targets, targetQuarantine: '1s' }).targetQuarantineMs).toBe(1000)
   })
 
   it('caps concurrency at the stream count and takes node-like objects as targets', () => {
@@ -56,8 +72,31 @@ describe('load config', () => {
     [{ inflightFrames: 0 }, 'inflightFrames must be an integer from 1 to 1024, got 0'],
     [
       { ackTimeout: '2 parsecs' },
-      "ackTimeout must be a positive duration (milliseconds as a number, or a string such as '500ms', '2s', '1m'), got '2 parsecs'",
+      "ackTimeout must be a duration (milliseconds as a number, or a string such as '500ms', '2s', '1m'), got '2 parsecs'",
     ],
+    [
+      { connectTimeout: 0 },
+      "connectTimeout must be a positive duration (milliseconds as a number, or a string such as '500ms', '2s', '1m'), got 0",
+    ],
+    [
+      { targetQuarantine: '1s', targetQuarantineTtl: '2s' },
+      "targetQuarantine must be left out when targetQuarantineTtl is set (it is the older name of the same setting), got '1s'",
+    ],
+    [
+      { migrateSlowStreams: true },
+      'maxAckMs must be a positive number of ms when migrateSlowStreams is on, got undefined',
+    ],
+    [{ impairTarget: 1 }, 'impairTarget must be an index of targets (0..0), got 1'],
+    [{ maxTargetRttMs: -5 }, 'maxTargetRttMs must be a non-negative number of ms (0 = no limit), got -5'],
+    [
+      { topologyProfile: 'mesh' },
+      "topologyProfile must be one of 'public', 'nat-lan-relay', 'mixed-public-nat-lan-relay', 'custom', got 'mesh'",
+    ],
+    [
+      { targets: [{ url: 'tcp://127.0.0.1:1', routeMode: 'carrier' }] },
+      "targets[0].routeMode must be one of 'direct', 'lan', 'ice', 'reverse', 'relay', got 'carrier'",
+    ],
+    [{ reportPath: '' }, "reportPath must be a non-empty file path, got ''"],
     [{ poolFailover: 'yes' }, "poolFailover must be a boolean, got 'yes'"],
     [{ maxAckP95Ms: -1 }, 'maxAckP95Ms must be a non-negative number (0 disables the check), got -1'],
     [{ stream: 3 }, "unknown field 'stream' in load config; did you mean 'streams'?"],

@@ -1,0 +1,113 @@
+import net from 'node:net'
+import { describe, expect, test as unit } from 'vitest'
+import { type ResourceSample, slopePerMinute, summarizeResources } from '../../src/load/resources.js'
+import { expect as fixtureExpect, test } from '../../src/vitest/index.js'
+import { startTcpServer } from '../helpers/tcp.js'
+
+function sample(thread: string, elapsedMs: number, activeResources: number, heapMb: number, openFds: number) {
+  return {
+    thread,
+    observedAt: new Date(elapsedMs).toISOString(),
+    elapsedMs,
+    activeResources,
+    heapUsedBytes: heapMb * 1048576,
+    heapTotalBytes: 0,
+    arrayBuffersBytes: 0,
+    openFds,
+    gcCount: elapsedMs / 1000,
+    eventLoopDelayP99Ms: 1,
+    activeStreams: 2,
+    activeRoutes: 1,
+  } satisfies ResourceSample
+}
+
+describe('resource summary', () => {
+  unit(
+    'sums threads: start, end, max and delta; fds from the main thread; slopes per minute for a soak',
+    () => {
+      const samples = [
+        sample('main', 0, 10, 20, 30),
+        sample('main', 30_000, 14, 21, 35),
+        sample('main', 60_000, 12, 22, 31),
+        sample('worker 0', 0, 5, 8, -1),
+        sample('worker 0', 60_000, 7, 9, -1),
+      ]
+      const summary = summarizeResources(samples, true)
+      fixtureExpect(summary).toMatchObject({
+        sampleCount: 5,
+        threads: 2,
+        activeResourcesStart: 15,
+        activeResourcesEnd: 19,
+        activeResourcesMax: 21,
+        activeResourcesDelta: 4,
+        heapUsedDeltaBytes: 3 * 1048576,
+        openFdsStart: 30,
+        openFdsEnd: 31,
+        openFdsMax: 35,
+        openFdsDelta: 1,
+        gcCountDelta: 120,
+        activeStreamsMax: 4,
+      })
+      // main grows 2 MiB a minute and the worker 1 MiB: 3 MiB a minute in all.
+      fixtureExpect(summary.slopesPerMinute?.heapUsedMb).toBe(3)
+      fixtureExpect(slopePerMinute(samples.slice(0, 1), (s) => s.activeResources)).toBe(0)
+      fixtureExpect(summarizeResources(samples, false).slopesPerMinute).toBeUndefined()
+    },
+  )
+})
+
+test('a bounded soak samples every thread and holds its resource limits', async ({ fabric }) => {
+  const nodes = await fabric.nodes(2, { transport: 'tcp' })
+  const report = await fabric.load({
+    targets: nodes,
+    soak: true,
+    duration: '1500ms',
+    concurrency: 4,
+    workers: 2,
+    bytesPerStream: 16 * 1024,
+    resourceSampleInterval: '250ms',
+    maxActiveResourceDelta: 20,
+    maxOpenFdDelta: 20,
+    maxHeapDeltaMb: 200,
+  })
+  fixtureExpect(report.verdictReasons).toEqual([])
+  const threads = new Set(report.resourceSamples.map((s) => s.thread))
+  fixtureExpect([...threads].sort()).toEqual(['main', 'worker 0', 'worker 1'])
+  // At least start, end and a few interval samples per thread over 1.5 s.
+  fixtureExpect(report.resourceSamples.filter((s) => s.thread === 'main').length).toBeGreaterThanOrEqual(4)
+  fixtureExpect(report.resourceSummary.threads).toBe(3)
+  fixtureExpect(report.resourceSummary.activeStreamsMax).toBeGreaterThan(0)
+  fixtureExpect(report.resourceSummary.slopesPerMinute).toBeDefined()
+  fixtureExpect(report).toStayWithinResources({ activeResourceDelta: 20, openFdDelta: 20 })
+})
+
+test('sockets the test leaks during a run fail the resource rules', async ({ fabric }) => {
+  const [node] = await fabric.nodes(1, { transport: 'tcp' })
+  const sink = await startTcpServer(() => undefined)
+  const leaked: net.Socket[] = []
+  try {
+    const run = fabric.load({
+      targets: [node!],
+      soak: true,
+      duration: '800ms',
+      concurrency: 2,
+      bytesPerStream: 8192,
+      resourceSampleInterval: '200ms',
+      maxActiveResourceDelta: 20,
+      maxOpenFdDelta: 20,
+    })
+    // The deliberate leak: 30 connections opened mid-run and kept past its end.
+    setTimeout(() => {
+      for (let i = 0; i < 30; i++) leaked.push(net.connect(sink.port, '127.0.0.1'))
+    }, 200)
+    const report = await run
+    const names = report.verdictReasons.map((r) => r.split('=')[0])
+    fixtureExpect(names).toContain('active_resource_delta')
+    fixtureExpect(report.resourceSummary.activeResourcesDelta).toBeGreaterThanOrEqual(30)
+    if (report.resourceSummary.openFdsStart >= 0) fixtureExpect(names).toContain('open_fd_delta')
+    fixtureExpect(report).not.toStayWithinResources({ activeResourceDelta: 20 })
+  } finally {
+    for (const socket of leaked) socket.destroy()
+    await sink.close()
+  }
+})
