@@ -1,5 +1,5 @@
 import net from 'node:net'
-import { describe, expect, test as unit } from 'vitest'
+import { describe, test as unit } from 'vitest'
 import { type ResourceSample, slopePerMinute, summarizeResources } from '../../src/load/resources.js'
 import { expect as fixtureExpect, test } from '../../src/vitest/index.js'
 import { startTcpServer } from '../helpers/tcp.js'
