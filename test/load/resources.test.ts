@@ -85,6 +85,7 @@ test('sockets the test leaks during a run fail the resource rules', async ({ fab
   const [node] = await fabric.nodes(1, { transport: 'tcp' })
   const sink = await startTcpServer(() => undefined)
   const leaked: net.Socket[] = []
+  let flowing: NodeJS.Timeout | undefined
   try {
     const run = fabric.load({
       targets: [node!],
@@ -96,17 +97,23 @@ test('sockets the test leaks during a run fail the resource rules', async ({ fab
       maxActiveResourceDelta: 20,
       maxOpenFdDelta: 20,
     })
-    // The deliberate leak: 30 connections opened mid-run and kept past its end.
-    setTimeout(() => {
+    // The deliberate leak: 30 connections opened mid-run (once streams flow, so after the run's
+    // first resource sample) and kept past its end.
+    flowing = setInterval(() => {
+      if (node!.stats().channelsOpened === 0) return
+      clearInterval(flowing)
       for (let i = 0; i < 30; i++) leaked.push(net.connect(sink.port, '127.0.0.1'))
-    }, 200)
+    }, 5)
     const report = await run
+    clearInterval(flowing)
     const names = report.verdictReasons.map((r) => r.split('=')[0])
+    fixtureExpect(leaked).toHaveLength(30)
     fixtureExpect(names).toContain('active_resource_delta')
     fixtureExpect(report.resourceSummary.activeResourcesDelta).toBeGreaterThanOrEqual(30)
     if (report.resourceSummary.openFdsStart >= 0) fixtureExpect(names).toContain('open_fd_delta')
     fixtureExpect(report).not.toStayWithinResources({ activeResourceDelta: 20 })
   } finally {
+    clearInterval(flowing)
     for (const socket of leaked) socket.destroy()
     await sink.close()
   }
