@@ -1,0 +1,186 @@
+// A traffic run's report: ctraffic's statistics under its own field names and units, plus the
+// RTT histogram, hosts served, per-second timeline and recovery after each disturbance.
+import { LatencyHistogram } from '../metrics/histogram.js'
+import type { TimelineSample } from '../run/timeline.js'
+import type { RunRecord, RunSpan, Verdict } from '../run/workload.js'
+import type { ResolvedTrafficConfig } from './config.js'
+import type { ConnStats } from './conn-stats.js'
+import type { TrafficPartial } from './worker.js'
+
+/** ctraffic's per-second sample: counters summed from the start, Time in ns after it. */
+export interface TrafficSample {
+  Time: number
+  Sent: number
+  Received: number
+  Dropped: number
+}
+
+/** Round-trip times of the echoes, in ms. */
+export interface RttSummary {
+  count: number
+  p50Ms: number
+  p95Ms: number
+  p99Ms: number
+  maxMs: number
+}
+
+/** A disturbance of the run and what it cost. */
+export interface DisturbanceRecord {
+  name: string
+  /** When it was done, ms after the run started. */
+  atMs: number
+  /**
+   * From its first late or failed packet to the start of the first second back at the full rate
+   * with every connection active (ms, to the second); 0 when nothing was late or failed; null when
+   * the run ended before it recovered.
+   */
+  recoveryMs: number | null
+}
+
+/** What the workload's merge produces (the runner adds timeline, events and verdict). */
+export interface TrafficReportBody {
+  /** When the run started (RFC 3339). */
+  Started: string
+  /** How long it ran, ns. */
+  Duration: number
+  /** KB/s over all connections. */
+  Rate: number
+  Connections: number
+  PacketSize: number
+  FailedConnections: number
+  Sent: number
+  Received: number
+  Dropped: number
+  /** The kernel's total retransmits over every connection; null when they could not be read (see retransmitsReason). */
+  Retransmits: number | null
+  FailedConnects: number
+  ConnStats: ConnStats[]
+  /** Why Retransmits is null. */
+  retransmitsReason?: string
+  /** Packets sent whose echo never came back (Sent - Received). */
+  lost: number
+  rtt: RttSummary
+  /** Connections per host name the echo servers stamped. */
+  hosts: Record<string, number>
+  udp: boolean
+  address: string
+}
+
+/** A traffic run's full report. */
+export interface TrafficReport extends TrafficReportBody, RunRecord, Verdict {
+  /** ctraffic's per-second cumulative samples. */
+  Samples: TrafficSample[]
+  disturbances: DisturbanceRecord[]
+  /** The longest recovery of any disturbance (ms); null when one never recovered; 0 without disturbances. */
+  recoveryMs: number | null
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000
+}
+
+/** Merge the workers' partials into the report body. */
+export function mergeTraffic(
+  config: ResolvedTrafficConfig,
+  partials: TrafficPartial[],
+  span: RunSpan,
+): TrafficReportBody {
+  const conns = partials.flatMap((p) => p.conns).sort((a, b) => a.Started - b.Started)
+  const rtt = new LatencyHistogram()
+  for (const p of partials) rtt.merge(LatencyHistogram.decode(p.rtt))
+  const sum = (key: keyof TrafficPartial['counters']) => partials.reduce((n, p) => n + p.counters[key], 0)
+  const reason = partials.find((p) => p.retransmitsReason !== undefined)?.retransmitsReason
+  const hosts: Record<string, number> = {}
+  for (const c of conns) if (c.Host !== undefined) hosts[c.Host] = (hosts[c.Host] ?? 0) + 1
+  const sent = sum('sent')
+  const received = sum('received')
+  const body: TrafficReportBody = {
+    Started: span.startedAt.toISOString(),
+    Duration: Math.round((span.finishedAt.getTime() - span.startedAt.getTime()) * 1e6),
+    Rate: config.rate,
+    Connections: config.nconn,
+    PacketSize: config.psize,
+    FailedConnections: sum('failedConnections'),
+    Sent: sent,
+    Received: received,
+    Dropped: sum('dropped'),
+    Retransmits: reason === undefined ? conns.reduce((n, c) => n + (c.Retransmits ?? 0), 0) : null,
+    FailedConnects: sum('failedConnects'),
+    ConnStats: conns,
+    lost: sent - received,
+    rtt: {
+      count: rtt.count,
+      p50Ms: round3(rtt.percentileMs(50)),
+      p95Ms: round3(rtt.percentileMs(95)),
+      p99Ms: round3(rtt.percentileMs(99)),
+      maxMs: round3(rtt.maxMs),
+    },
+    hosts,
+    udp: config.udp,
+    address: config.address,
+  }
+  if (reason !== undefined) body.retransmitsReason = reason
+  return body
+}
+
+/** ctraffic's Samples from a one-second timeline: taken each second while more than 1.5 s of the run was left. */
+export function ctrafficSamples(timeline: TimelineSample[], durationMs: number): TrafficSample[] {
+  const samples: TrafficSample[] = []
+  let sent = 0
+  let received = 0
+  let dropped = 0
+  const bySecond = new Map<number, TimelineSample[]>()
+  for (const s of timeline) {
+    const second = Math.floor(s.at / 1000)
+    bySecond.set(second, [...(bySecond.get(second) ?? []), s])
+  }
+  for (let second = 0; second * 1000 < durationMs - 1500; second++) {
+    for (const s of bySecond.get(second) ?? []) {
+      sent += s.sent ?? 0
+      received += s.received ?? 0
+      dropped += s.dropped ?? 0
+    }
+    samples.push({ Time: (second + 1) * 1e9, Sent: sent, Received: received, Dropped: dropped })
+  }
+  return samples
+}
+
+/** True when an interval had trouble: late or lost packets, failures, or connections not up. */
+function troubled(s: TimelineSample, nconn: number): boolean {
+  return (
+    (s.dropped ?? 0) > 0 ||
+    (s.lost ?? 0) > 0 ||
+    (s.failedConnections ?? 0) > 0 ||
+    (s.failedConnects ?? 0) > 0 ||
+    (s.active ?? 0) < nconn
+  )
+}
+
+/** Recovery after each disturbance, from the timeline and the failure events. */
+export function recoveries(
+  config: ResolvedTrafficConfig,
+  timeline: TimelineSample[],
+  failures: number[],
+): DisturbanceRecord[] {
+  const packetsPerSec = (config.rate * 1024) / config.psize
+  // Only whole intervals before the last 2 s, where connections are still replaced, are judged.
+  const judged = timeline.filter((s) => s.at + s.ms <= config.durationMs - 1000)
+  return config.disturb.map(({ name, atMs }) => {
+    const after = judged.filter((s) => s.at + s.ms > atMs)
+    const firstBad = after.find((s) => troubled(s, config.nconn))
+    const firstFailure = failures.find((at) => at >= atMs)
+    if (!firstBad && firstFailure === undefined) return { name, atMs, recoveryMs: 0 }
+    const startAt = Math.max(
+      atMs,
+      Math.min(firstFailure ?? Number.POSITIVE_INFINITY, firstBad?.at ?? Number.POSITIVE_INFINITY),
+    )
+    const good = after.find(
+      (s) =>
+        s.at >= startAt &&
+        !troubled(s, config.nconn) &&
+        (s.connecting ?? 0) === 0 &&
+        (s.sent ?? 0) >= 0.9 * packetsPerSec * (s.ms / 1000),
+    )
+    return { name, atMs, recoveryMs: good ? Math.max(0, Math.round(good.at - startAt)) : null }
+  })
+}

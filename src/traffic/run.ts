@@ -1,0 +1,26 @@
+import { rejectUnknownKeys } from '../errors/field-error.js'
+import { defaultEventBus } from '../run/events.js'
+import { type RunOptions, runWorkload } from '../run/runner.js'
+import { resolveTrafficConfig, type TrafficConfig } from './config.js'
+import { ctrafficSamples, recoveries, type TrafficReport } from './report.js'
+import { trafficWorkload } from './workload.js'
+
+/** Run ctraffic's continuous echo traffic from worker threads and return its report. */
+export async function runTraffic(config: TrafficConfig, options: RunOptions = {}): Promise<TrafficReport> {
+  rejectUnknownKeys(options, ['signal', 'events', 'sampleIntervalMs', 'onProgress'], 'run options')
+  const bus = options.events ?? defaultEventBus
+  // ctraffic samples once a second; the timeline does the same unless asked otherwise.
+  const report = await runWorkload(trafficWorkload(bus), config, { sampleIntervalMs: 1000, ...options })
+  const resolved = resolveTrafficConfig(config)
+  const failures = report.events.filter((e) => e.type === 'traffic.connection.failed').map((e) => e.at)
+  const disturbances = recoveries(resolved, report.timeline, failures)
+  const recoveryMs = disturbances.some((d) => d.recoveryMs === null)
+    ? null
+    : Math.max(0, ...disturbances.map((d) => d.recoveryMs ?? 0))
+  return {
+    ...report,
+    Samples: ctrafficSamples(report.timeline, resolved.durationMs),
+    disturbances,
+    recoveryMs,
+  }
+}

@@ -1,0 +1,61 @@
+// One worker's counters: ctraffic's totals, its connection levels, and the RTT histogram, each
+// also recorded through the run's recorder so the timeline has them per interval.
+import { LatencyHistogram } from '../metrics/histogram.js'
+import type { Recorder } from '../run/recorder.js'
+
+/** ctraffic's counters of one worker. */
+export interface TrafficCounters {
+  sent: number
+  received: number
+  dropped: number
+  failedConnections: number
+  failedConnects: number
+}
+
+/** Counts what the connections of one worker do. */
+export class Tally {
+  readonly counters: TrafficCounters = {
+    sent: 0,
+    received: 0,
+    dropped: 0,
+    failedConnections: 0,
+    failedConnects: 0,
+  }
+  readonly rtt = new LatencyHistogram()
+  private active = 0
+  private connecting = 0
+
+  constructor(private readonly recorder: Recorder) {
+    recorder.gauge('active', 0)
+    recorder.gauge('connecting', 0)
+  }
+
+  /** Add n to one of ctraffic's counters. */
+  count(name: keyof TrafficCounters, n = 1): void {
+    this.counters[name] += n
+    this.recorder.count(name, n)
+  }
+
+  /** One echo came back after `ms`. */
+  roundTrip(ms: number): void {
+    this.rtt.recordMs(ms)
+    this.recorder.latency('rtt', ms)
+  }
+
+  /** A connection moved between levels: dialling (+connecting), up (+active), ended (-). */
+  level(change: { active?: number; connecting?: number }): void {
+    if (change.active) {
+      this.active += change.active
+      this.recorder.gauge('active', this.active)
+    }
+    if (change.connecting) {
+      this.connecting += change.connecting
+      this.recorder.gauge('connecting', this.connecting)
+    }
+  }
+
+  /** A disturbance-free event in the run's event stream (reconnects, failures). */
+  event(type: string, details: Record<string, unknown>): void {
+    this.recorder.event(type, details)
+  }
+}

@@ -1,0 +1,87 @@
+// The traffic workload's worker side: runs its share of ctraffic's connection slots, polls the
+// kernel's retransmit figures while they run, and returns every connection's record.
+import type net from 'node:net'
+import type { Recorder } from '../run/recorder.js'
+import type { WorkerContext, WorkerSide } from '../run/workload.js'
+import { runSlot, type SlotContext } from './client.js'
+import type { ResolvedTrafficConfig } from './config.js'
+import type { ConnStats } from './conn-stats.js'
+import { readRetransmits } from './retransmits.js'
+import { Tally, type TrafficCounters } from './tally.js'
+
+/** One worker's share of a traffic run. */
+export interface TrafficTask {
+  config: ResolvedTrafficConfig
+  /** How many of the nconn slots this worker runs. */
+  slots: number
+}
+
+/** What one worker returns. */
+export interface TrafficPartial {
+  conns: ConnStats[]
+  counters: TrafficCounters
+  /** The worker's RTT histogram, encoded (LatencyHistogram.encode). */
+  rtt: string
+  /** Why the kernel's retransmit figures could not be read; absent when they were. */
+  retransmitsReason?: string
+}
+
+/** How often the kernel's figures are read while connections run (failed ones keep their last). */
+const RETRANSMIT_POLL_MS = 1000
+
+async function runTraffic(
+  task: TrafficTask,
+  signal: AbortSignal,
+  recorder: Recorder,
+  context: WorkerContext,
+): Promise<TrafficPartial> {
+  const { config } = task
+  const tally = new Tally(recorder)
+  const open = new Map<ConnStats, net.Socket>()
+  const ctx: SlotContext = {
+    config,
+    tally,
+    signal,
+    runStartedAt: context.runStartedAt,
+    deadline: context.runStartedAt + config.durationMs,
+    conns: [],
+    maxConns: task.slots * config.retries,
+    open,
+  }
+  let reason: string | undefined
+  const readKernel = async () => {
+    if (config.udp || open.size === 0) return
+    const reading = await readRetransmits(config.address)
+    if (!reading.ok) {
+      reason = reading.reason
+      return
+    }
+    for (const [stats, socket] of open) {
+      const local = socket.localAddress === undefined ? undefined : stats.Local
+      const total = local === undefined ? undefined : reading.byLocal.get(local)
+      if (total !== undefined) stats.Retransmits = total
+    }
+  }
+  let polling: Promise<void> = Promise.resolve()
+  const poll = setInterval(() => {
+    polling = polling.then(readKernel)
+  }, RETRANSMIT_POLL_MS)
+  try {
+    await Promise.all(Array.from({ length: task.slots }, () => runSlot(ctx)))
+    clearInterval(poll)
+    await polling
+    await readKernel()
+  } finally {
+    clearInterval(poll)
+    for (const socket of open.values()) socket.destroy()
+  }
+  const partial: TrafficPartial = { conns: ctx.conns, counters: tally.counters, rtt: tally.rtt.encode() }
+  if (config.udp) partial.retransmitsReason = 'UDP has no retransmits'
+  else if (reason !== undefined) partial.retransmitsReason = reason
+  return partial
+}
+
+/** The traffic workload's worker side. */
+const trafficWorker: WorkerSide<TrafficTask, TrafficPartial> = { run: runTraffic }
+
+export default trafficWorker

@@ -1,0 +1,140 @@
+import { describe } from 'vitest'
+import { resolveTrafficConfig } from '../../src/traffic/config.js'
+import { expect, test } from '../../src/vitest/index.js'
+
+describe('traffic.run over TCP', () => {
+  test('steady echoes: every packet back, none late, the host stamp counted per connection', async ({
+    traffic,
+    echo,
+  }) => {
+    const server = await echo.server({ name: 'alpha' })
+    const report = await traffic.run({ target: server, nconn: 4, rate: 40, duration: '3s' })
+    expect(report.Connections).toBe(4)
+    expect(report.PacketSize).toBe(1024)
+    expect(report.Rate).toBe(40)
+    expect(report.Sent).toBeGreaterThan(0)
+    expect(report.Received).toBe(report.Sent)
+    expect(report.Dropped).toBe(0)
+    expect(report.FailedConnections).toBe(0)
+    expect(report.FailedConnects).toBe(0)
+    expect(report.hosts).toEqual({ alpha: 4 })
+    expect(report.ConnStats).toHaveLength(4)
+    for (const conn of report.ConnStats) {
+      expect(conn).toMatchObject({ Err: '', Host: 'alpha', Remote: `127.0.0.1:${server.port}` })
+      expect(conn.Received).toBe(conn.Sent)
+      expect(conn.Ended).toBe(3e9)
+    }
+    expect(report.ConnStats.reduce((n, c) => n + c.Sent, 0)).toBe(report.Sent)
+    // The timeline's per-second counters add up to the totals, and ctraffic's Samples are cumulative.
+    expect(report.timeline.reduce((n, s) => n + (s.sent ?? 0), 0)).toBe(report.Sent)
+    expect(report.Samples.map((s) => s.Time)).toEqual([1e9, 2e9])
+    expect(report.Samples[1]!.Sent).toBeGreaterThanOrEqual(report.Samples[0]!.Sent)
+    expect(report.rtt.count).toBe(report.Received)
+    expect(report.rtt.p50Ms).toBeGreaterThan(0)
+    expect(report.rtt.maxMs).toBeGreaterThanOrEqual(report.rtt.p99Ms)
+    // The kernel's figure or the reason it could not be had, never a guess.
+    if (report.Retransmits === null) expect(report.retransmitsReason).toMatch(/ss/)
+    else expect(report.retransmitsReason).toBeUndefined()
+    expect(report.Started).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/)
+    expect(report.Duration).toBeGreaterThanOrEqual(3e9)
+    expect(report.verdict).toBe('pass')
+  })
+
+  test('a killed server: connections fail, dials fail while it is down, all reconnect after its restart', async ({
+    traffic,
+    echo,
+  }) => {
+    const server = await echo.server({ name: 'phoenix' })
+    const report = await traffic.run({
+      target: server,
+      nconn: 3,
+      rate: 30,
+      duration: '4s',
+      disturb: [
+        { at: '1s', do: () => server.kill(), name: 'kill' },
+        { at: '1500ms', do: () => server.restart(), name: 'restart' },
+      ],
+    })
+    expect(report.FailedConnections).toBe(3)
+    expect(report.FailedConnects).toBeGreaterThan(0)
+    expect(report.ConnStats).toHaveLength(6)
+    const failed = report.ConnStats.filter((c) => c.Err !== '')
+    expect(failed).toHaveLength(3)
+    for (const conn of failed) expect(conn.Err).toMatch(/connection reset by peer|EOF/)
+    const lasting = report.ConnStats.filter((c) => c.Err === '')
+    for (const conn of lasting) expect(conn.Received).toBeGreaterThan(0)
+    // Stop-and-wait: at most one packet per failed connection was in flight when it broke.
+    expect(report.lost).toBeLessThanOrEqual(3)
+    expect(report.Sent - report.Received).toBe(report.lost)
+    const types = report.events.map((e) => e.type)
+    expect(types).toContain('echo.kill')
+    expect(types).toContain('echo.restart')
+    expect(types.filter((t) => t === 'traffic.disturb')).toHaveLength(2)
+    expect(types.filter((t) => t === 'traffic.connection.failed')).toHaveLength(3)
+    expect(report.disturbances.map((d) => d.name)).toEqual(['kill', 'restart'])
+    expect(report.disturbances[0]!.recoveryMs).not.toBeNull()
+  })
+
+  test('without reconnect a failed connection stays down', async ({ traffic, echo }) => {
+    const server = await echo.server()
+    const report = await traffic.run({
+      address: `127.0.0.1:${server.port}`,
+      nconn: 2,
+      rate: 20,
+      duration: '3s',
+      reconnect: false,
+      disturb: [{ at: '1500ms', do: () => server.kill() }],
+    })
+    expect(report.FailedConnections).toBe(2)
+    expect(report.ConnStats).toHaveLength(2)
+    expect(report.FailedConnects).toBe(0)
+  })
+
+  test('nothing listening: every dial fails and the verdict says no packet was sent', async ({
+    traffic,
+    echo,
+  }) => {
+    const server = await echo.server()
+    await server.stop()
+    const report = await traffic.run({ target: server, nconn: 1, duration: '3s' })
+    expect(report.Sent).toBe(0)
+    expect(report.FailedConnects).toBeGreaterThan(0)
+    expect(report.verdict).toBe('fail')
+    expect(report.verdictReasons).toEqual([`no packet was sent to 127.0.0.1:${server.port}`])
+  })
+})
+
+describe('traffic config', () => {
+  const target = 'tcp://127.0.0.1:5003'
+  test("fills ctraffic's defaults", () => {
+    expect(resolveTrafficConfig({ target })).toMatchObject({
+      address: '127.0.0.1:5003',
+      nconn: 1,
+      rate: 10,
+      psize: 1024,
+      durationMs: 10_000,
+      reconnect: true,
+      udp: false,
+      retries: 10,
+    })
+    expect(resolveTrafficConfig({ target: 'udp://[::1]:9' })).toMatchObject({ udp: true, address: '[::1]:9' })
+  })
+
+  test.each([
+    [{ target, nconn: 0 }, 'nconn must be an integer from 1 to 100000, got 0'],
+    [{ target, psize: 10 }, 'psize must be an integer from 64 to 65507, got 10'],
+    [{ target, rate: -1 }, 'rate must be a number of KB/s above 0 and at most 10000000, got -1'],
+    [{ target, duration: '1s' }, "duration must be a duration of more than 2 s ('10s')"],
+    [{ target: 'http://127.0.0.1:80' }, "target must be a URL 'tcp://host:port' or 'udp://host:port'"],
+    [{ target, address: '127.0.0.1:1' }, 'address must be left out when target is given'],
+    [{ target, udp: true }, 'udp must be false for a tcp:// target, got true'],
+    [{ target, ncon: 3 }, "unknown field 'ncon' in traffic config; did you mean 'nconn'?"],
+    [
+      { target, disturb: [{ at: '20s', do: () => 0 }] },
+      "disturb[0].at must be a duration ('2s', 500) within the run's 10000 ms",
+    ],
+    [{ target, disturb: [{ at: '1s', do: 'kill' }] }, 'disturb[0].do must be a function'],
+  ])('refuses %o', (config, message) => {
+    expect(() => resolveTrafficConfig(config as never)).toThrow(message)
+  })
+})
