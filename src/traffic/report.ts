@@ -37,6 +37,12 @@ export interface DisturbanceRecord {
   recoveryMs: number | null
 }
 
+/** When the traffic ran, ms after the run started (worker start-up comes before it). */
+export interface TrafficWindow {
+  startMs: number
+  endMs: number
+}
+
 /** What the workload's merge produces (the runner adds timeline, events and verdict). */
 export interface TrafficReportBody {
   /** When the run started (RFC 3339). */
@@ -64,6 +70,8 @@ export interface TrafficReportBody {
   hosts: Record<string, number>
   udp: boolean
   address: string
+  /** When the traffic ran, ms after the run (and its timeline) started. */
+  window: TrafficWindow
 }
 
 /** A traffic run's full report. */
@@ -118,13 +126,18 @@ export function mergeTraffic(
     hosts,
     udp: config.udp,
     address: config.address,
+    window: {
+      startMs: round3(Math.min(...partials.map((p) => p.window.startMs))),
+      endMs: round3(Math.max(...partials.map((p) => p.window.endMs))),
+    },
   }
   if (reason !== undefined) body.retransmitsReason = reason
   return body
 }
 
-/** ctraffic's Samples from a one-second timeline: taken each second while more than 1.5 s of the run was left. */
-export function ctrafficSamples(timeline: TimelineSample[], durationMs: number): TrafficSample[] {
+/** ctraffic's Samples from a one-second timeline: taken each second while more than 1.5 s of the traffic was left. */
+export function ctrafficSamples(timeline: TimelineSample[], window: TrafficWindow): TrafficSample[] {
+  const durationMs = window.endMs
   const samples: TrafficSample[] = []
   let sent = 0
   let received = 0
@@ -161,10 +174,11 @@ export function recoveries(
   config: ResolvedTrafficConfig,
   timeline: TimelineSample[],
   failures: number[],
+  window: TrafficWindow,
 ): DisturbanceRecord[] {
   const packetsPerSec = (config.rate * 1024) / config.psize
   // Only whole intervals before the last 2 s, where connections are still replaced, are judged.
-  const judged = timeline.filter((s) => s.at + s.ms <= config.durationMs - 1000)
+  const judged = timeline.filter((s) => s.at >= window.startMs && s.at + s.ms <= window.endMs - 1000)
   return config.disturb.map(({ name, atMs }) => {
     const after = judged.filter((s) => s.at + s.ms > atMs)
     const firstBad = after.find((s) => troubled(s, config.nconn))

@@ -13,13 +13,13 @@ export async function runTraffic(config: TrafficConfig, options: RunOptions = {}
   const report = await runWorkload(trafficWorkload(bus), config, { sampleIntervalMs: 1000, ...options })
   const resolved = resolveTrafficConfig(config)
   const failures = report.events.filter((e) => e.type === 'traffic.connection.failed').map((e) => e.at)
-  const disturbances = recoveries(resolved, report.timeline, failures)
+  const disturbances = recoveries(resolved, report.timeline, failures, report.window)
   const recoveryMs = disturbances.some((d) => d.recoveryMs === null)
     ? null
     : Math.max(0, ...disturbances.map((d) => d.recoveryMs ?? 0))
   return {
     ...report,
-    Samples: ctrafficSamples(report.timeline, resolved.durationMs),
+    Samples: ctrafficSamples(report.timeline, report.window),
     disturbances,
     recoveryMs,
   }

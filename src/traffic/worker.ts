@@ -1,11 +1,13 @@
 // The traffic workload's worker side: runs its share of ctraffic's connection slots, polls the
 // kernel's retransmit figures while they run, and returns every connection's record.
 import type net from 'node:net'
+import { nowMs } from '../run/events.js'
 import type { Recorder } from '../run/recorder.js'
 import type { WorkerContext, WorkerSide } from '../run/workload.js'
 import { runSlot, type SlotContext } from './client.js'
 import type { ResolvedTrafficConfig } from './config.js'
 import type { ConnStats } from './conn-stats.js'
+import type { TrafficWindow } from './report.js'
 import { readRetransmits } from './retransmits.js'
 import { Tally, type TrafficCounters } from './tally.js'
 
@@ -22,6 +24,8 @@ export interface TrafficPartial {
   counters: TrafficCounters
   /** The worker's RTT histogram, encoded (LatencyHistogram.encode). */
   rtt: string
+  /** When this worker's traffic began and was due to end, ms after the run started. */
+  window: TrafficWindow
   /** Why the kernel's retransmit figures could not be read; absent when they were. */
   retransmitsReason?: string
 }
@@ -37,13 +41,16 @@ async function runTraffic(
 ): Promise<TrafficPartial> {
   const { config } = task
   const tally = new Tally(recorder)
+  // The traffic runs its full duration from the moment this worker is ready: thread start-up
+  // must not eat into it (ctraffic's own clock starts in its process).
+  const startedAt = nowMs()
   const open = new Map<ConnStats, net.Socket>()
   const ctx: SlotContext = {
     config,
     tally,
     signal,
     runStartedAt: context.runStartedAt,
-    deadline: context.runStartedAt + config.durationMs,
+    deadline: startedAt + config.durationMs,
     conns: [],
     maxConns: task.slots * config.retries,
     open,
@@ -75,7 +82,13 @@ async function runTraffic(
     clearInterval(poll)
     for (const socket of open.values()) socket.destroy()
   }
-  const partial: TrafficPartial = { conns: ctx.conns, counters: tally.counters, rtt: tally.rtt.encode() }
+  const window = { startMs: startedAt - context.runStartedAt, endMs: ctx.deadline - context.runStartedAt }
+  const partial: TrafficPartial = {
+    conns: ctx.conns,
+    counters: tally.counters,
+    rtt: tally.rtt.encode(),
+    window,
+  }
   if (config.udp) partial.retransmitsReason = 'UDP has no retransmits'
   else if (reason !== undefined) partial.retransmitsReason = reason
   return partial
