@@ -3,6 +3,7 @@
 import { RunError } from '../errors/kinds.js'
 import { defaultEventBus, type EventBus } from '../run/events.js'
 import type { TrafficConfig } from './config.js'
+import { type EchoFront, type EchoFrontOptions, startEchoFront } from './echo-front.js'
 import { type EchoServer, type EchoServerOptions, startEchoServer } from './echo-server.js'
 import type { TrafficReport } from './report.js'
 import { runTraffic } from './run.js'
@@ -19,7 +20,9 @@ export interface TrafficFixture {
 export interface EchoFixture {
   /** Start an echo server (TCP on 127.0.0.1 and a free port unless told otherwise). */
   server(options?: EchoServerOptions): Promise<EchoServer>
-  /** Kill every server this fixture started. */
+  /** Start a round-robin front over echo servers (a service in front of its pods). */
+  front(backends: EchoServer[], options?: Omit<EchoFrontOptions, 'events'>): Promise<EchoFront>
+  /** Close every front and kill every server this fixture started. */
   closeAll(): Promise<void>
 }
 
@@ -38,6 +41,7 @@ export function createTrafficFixture(events: EventBus = defaultEventBus): Traffi
 /** Create an echo fixture whose servers publish on `events`. */
 export function createEchoFixture(events: EventBus = defaultEventBus): EchoFixture {
   const started = new Set<EchoServer>()
+  const fronts = new Set<EchoFront>()
   return {
     async server(options = {}) {
       const server = await startEchoServer(
@@ -46,7 +50,15 @@ export function createEchoFixture(events: EventBus = defaultEventBus): EchoFixtu
       started.add(server)
       return server
     },
+    async front(backends, options = {}) {
+      const front = await startEchoFront(backends, { ...options, events })
+      fronts.add(front)
+      return front
+    },
     async closeAll() {
+      const opened = [...fronts]
+      fronts.clear()
+      await Promise.all(opened.map((f) => f.close()))
       const servers = [...started]
       started.clear()
       await Promise.all(servers.map((s) => s.kill()))

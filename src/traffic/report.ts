@@ -158,6 +158,9 @@ export function ctrafficSamples(timeline: TimelineSample[], window: TrafficWindo
   return samples
 }
 
+/** Share of the configured packet rate a second must reach to count as back at the full rate. */
+export const FULL_RATE_SHARE = 0.8
+
 /** True when an interval had trouble: late or lost packets, failures, or connections not up. */
 function troubled(s: TimelineSample, nconn: number): boolean {
   return (
@@ -193,7 +196,8 @@ export function recoveries(
         s.at >= startAt &&
         !troubled(s, config.nconn) &&
         (s.connecting ?? 0) === 0 &&
-        (s.sent ?? 0) >= 0.9 * packetsPerSec * (s.ms / 1000),
+        // Connections send at random phases, so a second's count wanders around the rate.
+        (s.sent ?? 0) >= FULL_RATE_SHARE * packetsPerSec * (s.ms / 1000),
     )
     return { name, atMs, recoveryMs: good ? Math.max(0, Math.round(good.at - startAt)) : null }
   })

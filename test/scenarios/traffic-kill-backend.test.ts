@@ -1,0 +1,59 @@
+// ctraffic's README run, compressed: steady traffic through a round-robin front of three echo
+// servers while one of them is killed.
+import { expect, test } from '../../src/vitest/index.js'
+import { until } from '../helpers/wait.js'
+
+test('killing one of three backends fails its connections, which reconnect to the other two', async ({
+  traffic,
+  echo,
+}) => {
+  const backends = [
+    await echo.server({ name: 'pod-a' }),
+    await echo.server({ name: 'pod-b' }),
+    await echo.server({ name: 'pod-c' }),
+  ]
+  const front = await echo.front(backends)
+  const [, victim] = backends
+  let victimHeld = 0
+  const report = await traffic.run({
+    target: front,
+    nconn: 200,
+    rate: 100,
+    duration: '6s',
+    disturb: [
+      {
+        at: '1s',
+        name: 'kill pod-b',
+        // Every connection is up before the kill, however long the worker took to start.
+        do: async () => {
+          await until(() => backends.reduce((n, b) => n + b.connections, 0) === 200, 4000)
+          victimHeld = victim!.connections
+          await victim!.kill()
+        },
+      },
+    ],
+  })
+  // Round robin: each backend took a third of the first 200 connections.
+  expect(victimHeld).toBeGreaterThanOrEqual(66)
+  expect(victimHeld).toBeLessThanOrEqual(67)
+  expect(report.FailedConnections).toBe(victimHeld)
+  const failed = report.ConnStats.filter((c) => c.Err !== '')
+  // At 1 packet per 2 s per connection, some broke before their first echo told them their host.
+  const named = failed.filter((c) => c.Host !== undefined)
+  expect(named.every((c) => c.Host === 'pod-b')).toBe(true)
+  expect(named.length).toBeGreaterThan(0)
+  expect(report.ConnStats).toHaveLength(200 + victimHeld)
+  // The replacements went to the pods still running; at the end every connection is on them.
+  const lasting = report.ConnStats.filter((c) => c.Err === '')
+  expect(lasting).toHaveLength(200)
+  expect(new Set(lasting.map((c) => c.Host))).toEqual(new Set(['pod-a', 'pod-c']))
+  expect(report.hosts['pod-b']).toBe(named.length)
+  expect(report.hosts['pod-a']! + report.hosts['pod-c']!).toBe(200)
+  // Stop-and-wait: at most one echo per failed connection was in flight.
+  expect(report.lost).toBeLessThanOrEqual(victimHeld)
+  expect(report.events.map((e) => e.type)).toContain('echo.kill')
+  expect(report).toKeepConnections({ maxFailed: victimHeld })
+  expect(report).not.toKeepConnections()
+  expect(report.disturbances[0]?.recoveryMs).not.toBeNull()
+  expect(report).toRecoverWithin(report.disturbances[0]!.recoveryMs!)
+})
