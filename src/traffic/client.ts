@@ -33,7 +33,7 @@ export interface SlotContext {
 }
 
 /** ns after the run started. */
-function sinceStart(ctx: SlotContext): number {
+export function sinceStart(ctx: SlotContext): number {
   return Math.round((nowMs() - ctx.runStartedAt) * 1e6)
 }
 

@@ -10,6 +10,8 @@ export interface TrafficCounters {
   dropped: number
   failedConnections: number
   failedConnects: number
+  /** UDP: echoes that did not come back within the read deadline. */
+  lost: number
 }
 
 /** Counts what the connections of one worker do. */
@@ -20,6 +22,7 @@ export class Tally {
     dropped: 0,
     failedConnections: 0,
     failedConnects: 0,
+    lost: 0,
   }
   readonly rtt = new LatencyHistogram()
   private active = 0

@@ -10,6 +10,7 @@ import type { ConnStats } from './conn-stats.js'
 import type { TrafficWindow } from './report.js'
 import { readRetransmits } from './retransmits.js'
 import { Tally, type TrafficCounters } from './tally.js'
+import { runUdpSlot } from './udp-echo.js'
 
 /** One worker's share of a traffic run. */
 export interface TrafficTask {
@@ -74,7 +75,8 @@ async function runTraffic(
     polling = polling.then(readKernel)
   }, RETRANSMIT_POLL_MS)
   try {
-    await Promise.all(Array.from({ length: task.slots }, () => runSlot(ctx)))
+    const slot = config.udp ? runUdpSlot : runSlot
+    await Promise.all(Array.from({ length: task.slots }, () => slot(ctx)))
     clearInterval(poll)
     await polling
     await readKernel()

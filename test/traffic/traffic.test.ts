@@ -127,6 +127,22 @@ describe('traffic.run over TCP', () => {
   })
 })
 
+describe('traffic.run over UDP', () => {
+  test('datagrams echo back stamped with the host, none lost on a clean path', async ({ traffic, echo }) => {
+    const server = await echo.server({ transport: 'udp', name: 'dgram' })
+    const report = await traffic.run({ target: server, nconn: 3, rate: 30, duration: '3s' })
+    expect(report.udp).toBe(true)
+    expect(report.Sent).toBeGreaterThan(0)
+    expect(report.Received).toBe(report.Sent)
+    expect(report.lost).toBe(0)
+    expect(report.hosts).toEqual({ dgram: 3 })
+    expect(report.rtt.count).toBe(report.Received)
+    expect(report.Retransmits).toBeNull()
+    expect(report.retransmitsReason).toBe('UDP has no retransmits')
+    expect(report).toLoseNoPackets()
+  })
+})
+
 describe('traffic config', () => {
   const target = 'tcp://127.0.0.1:5003'
   test("fills ctraffic's defaults", () => {
