@@ -48,6 +48,11 @@ export const USAGE = `usage:
       --busy-poll-us: how long it keeps polling for a reply (0-10000 µs, default 200, 0 = off)
   quicksand proxy --api HOST:PORT
       a toxiproxy-compatible API server (default port 8474) that creates proxies on request
+  quicksand traffic [-address HOST:PORT] [-nconn N] [-rate KB/s] [-psize BYTES] [-timeout 10s]
+                    [-monitor] [-udp] [-reconnect=false] [-stats none|summary|all] [-retries N]
+      ctraffic's client: continuous echo traffic; JSON statistics on stdout, -monitor lines on stderr
+  quicksand echo-server [-address HOST:PORT] [-udp] [-name NAME]
+      ctraffic's echo server (default 127.0.0.1:5003); -udp adds UDP on the same port
   quicksand --help | --version
 
 Addresses are HOST:PORT ([::1]:PORT for IPv6); port 0 picks a free port.
@@ -63,7 +68,9 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   if (first === '--help' || first === '-h' || first === 'help') return { command: 'help' }
   if (first === '--version' || first === '-v') return { command: 'version' }
   if (first !== 'proxy')
-    throw new UsageError(`unknown command ${JSON.stringify(first)}; the command is "proxy"`)
+    throw new UsageError(
+      `unknown command ${JSON.stringify(first)}; the commands are "proxy", "traffic" and "echo-server"`,
+    )
 
   const flags = new Map<string, string>()
   for (let i = 0; i < rest.length; i++) {

@@ -17,6 +17,7 @@ import {
   USAGE,
   UsageError,
 } from './args.js'
+import { ctrafficMain } from './ctraffic.js'
 
 /** Something the CLI started and must close on the way out. */
 interface Closable {
@@ -82,6 +83,7 @@ async function startSingle(command: SingleProxyCommand, io: CliIo): Promise<Clos
 
 /** Runs the CLI on argv; resolves with the exit code once everything started is closed again. */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  if (argv[0] === 'traffic' || argv[0] === 'echo-server') return ctrafficMain(argv[0], argv.slice(1), io)
   let command: CliCommand
   try {
     command = parseArgs(argv)

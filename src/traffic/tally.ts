@@ -45,19 +45,28 @@ export class Tally {
     this.recorder.latency('rtt', ms)
   }
 
-  /** A connection moved between levels: dialling (+connecting), up (+active), ended (-). */
+  /**
+   * A connection moved between levels: dialling (+connecting), up (+active), ended (-). The moves
+   * are also counted (dialsStarted/dialsEnded, connectionsOpened/connectionsEnded) so live progress,
+   * which sums counters, can tell the levels too (the CLI's monitor line).
+   */
   level(change: { active?: number; connecting?: number }): void {
     if (change.active) {
       this.active += change.active
       this.recorder.gauge('active', this.active)
+      this.recorder.count(
+        change.active > 0 ? 'connectionsOpened' : 'connectionsEnded',
+        Math.abs(change.active),
+      )
     }
     if (change.connecting) {
       this.connecting += change.connecting
       this.recorder.gauge('connecting', this.connecting)
+      this.recorder.count(change.connecting > 0 ? 'dialsStarted' : 'dialsEnded', Math.abs(change.connecting))
     }
   }
 
-  /** A disturbance-free event in the run's event stream (reconnects, failures). */
+  /** An event in the run's event stream (a failed connection). */
   event(type: string, details: Record<string, unknown>): void {
     this.recorder.event(type, details)
   }
