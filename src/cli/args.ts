@@ -50,6 +50,7 @@ export const USAGE = `usage:
       a toxiproxy-compatible API server (default port 8474) that creates proxies on request
   quicksand traffic [-address HOST:PORT] [-nconn N] [-rate KB/s] [-psize BYTES] [-timeout 10s]
                     [-monitor] [-udp] [-reconnect=false] [-stats none|summary|all] [-retries N]
+                    [-svg FILE]
       ctraffic's client: continuous echo traffic; JSON statistics on stdout, -monitor lines on stderr
   quicksand echo-server [-address HOST:PORT] [-udp] [-name NAME]
       ctraffic's echo server (default 127.0.0.1:5003); -udp adds UDP on the same port

@@ -26,6 +26,8 @@ export interface TrafficFlags {
   reconnect: boolean
   stats: StatsMode
   retries: number
+  /** Where to write the run's timeline picture. */
+  svg?: string
 }
 
 /** `quicksand echo-server`'s flags. */
@@ -49,6 +51,7 @@ const TRAFFIC_FLAGS = {
   reconnect: 'bool',
   stats: 'string',
   retries: 'int',
+  svg: 'string',
 } as const
 
 const ECHO_FLAGS = { address: 'string', udp: 'bool', name: 'string' } as const
@@ -141,7 +144,9 @@ export function parseTrafficFlags(argv: readonly string[]): TrafficFlags {
   if (stats !== 'none' && stats !== 'summary' && stats !== 'all') {
     throw new UsageError(`-stats must be none, summary or all, got ${JSON.stringify(stats)}`)
   }
+  const svg = flags.get('svg')
   return {
+    ...(svg === undefined ? {} : { svg }),
     address: flags.get('address') ?? DEFAULT_ADDRESS,
     nconn: intFlag(flags, 'nconn', 1),
     rate,
@@ -194,6 +199,7 @@ export async function trafficCommand(
         reconnect: flags.reconnect,
         udp: flags.udp,
         retries: flags.retries,
+        ...(flags.svg === undefined ? {} : { svgPath: flags.svg }),
       },
       {
         ...(signal ? { signal } : {}),

@@ -44,6 +44,8 @@ export interface TrafficConfig {
   workers?: number
   /** Connections (re-connects included) per nconn slot before the run gives up (ctraffic -retries); default 10. */
   retries?: number
+  /** Write the run's timeline picture (SVG) to this file when it ends. */
+  svgPath?: string
 }
 
 /** A checked config with every default filled in. */
@@ -61,6 +63,7 @@ export interface ResolvedTrafficConfig {
   workers: number
   retries: number
   disturb: Array<{ atMs: number; name: string }>
+  svgPath?: string
 }
 
 const KEYS = Object.keys({
@@ -75,6 +78,7 @@ const KEYS = Object.keys({
   disturb: true,
   workers: true,
   retries: true,
+  svgPath: true,
 } satisfies Record<keyof TrafficConfig, true>)
 
 /** Most connections one run may hold. */
@@ -154,7 +158,10 @@ export function resolveTrafficConfig(config: TrafficConfig): ResolvedTrafficConf
     )
   }
   const nconn = integer(config.nconn, 'nconn', 1, MAX_CONNECTIONS, 1)
-  return {
+  if (config.svgPath !== undefined && (typeof config.svgPath !== 'string' || config.svgPath.length === 0)) {
+    throw new ConfigError('svgPath', config.svgPath, 'a file path')
+  }
+  const resolved: ResolvedTrafficConfig = {
     host,
     port,
     address: formatHostPort(host, port),
@@ -168,4 +175,6 @@ export function resolveTrafficConfig(config: TrafficConfig): ResolvedTrafficConf
     retries: integer(config.retries, 'retries', 1, 1000, 10),
     disturb: disturbances(config.disturb, durationMs),
   }
+  if (config.svgPath !== undefined) resolved.svgPath = config.svgPath
+  return resolved
 }

@@ -1,8 +1,10 @@
+import { writeFile } from 'node:fs/promises'
 import { rejectUnknownKeys } from '../errors/field-error.js'
 import { defaultEventBus } from '../run/events.js'
 import { type RunOptions, runWorkload } from '../run/runner.js'
 import { resolveTrafficConfig, type TrafficConfig } from './config.js'
 import { ctrafficSamples, recoveries, type TrafficReport } from './report.js'
+import { trafficSvg } from './svg.js'
 import { trafficWorkload } from './workload.js'
 
 /** Run ctraffic's continuous echo traffic from worker threads and return its report. */
@@ -17,10 +19,12 @@ export async function runTraffic(config: TrafficConfig, options: RunOptions = {}
   const recoveryMs = disturbances.some((d) => d.recoveryMs === null)
     ? null
     : Math.max(0, ...disturbances.map((d) => d.recoveryMs ?? 0))
-  return {
+  const full: TrafficReport = {
     ...report,
     Samples: ctrafficSamples(report.timeline, report.window),
     disturbances,
     recoveryMs,
   }
+  if (resolved.svgPath !== undefined) await writeFile(resolved.svgPath, trafficSvg(full))
+  return full
 }

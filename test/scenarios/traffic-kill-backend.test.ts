@@ -1,7 +1,13 @@
 // ctraffic's README run, compressed: steady traffic through a round-robin front of three echo
 // servers while one of them is killed.
-import { expect, test } from '../../src/vitest/index.js'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, expect, test } from '../../src/vitest/index.js'
+import { closeTracked, onTeardown } from '../helpers/cleanup.js'
 import { until } from '../helpers/wait.js'
+
+afterEach(closeTracked)
 
 test('killing one of three backends fails its connections, which reconnect to the other two', async ({
   traffic,
@@ -15,7 +21,11 @@ test('killing one of three backends fails its connections, which reconnect to th
   const front = await echo.front(backends)
   const [, victim] = backends
   let victimHeld = 0
+  const dir = mkdtempSync(join(tmpdir(), 'quicksand-traffic-'))
+  onTeardown(() => rmSync(dir, { recursive: true, force: true }))
+  const svgPath = join(dir, 'run.svg')
   const report = await traffic.run({
+    svgPath,
     target: front,
     nconn: 200,
     rate: 100,
@@ -56,4 +66,12 @@ test('killing one of three backends fails its connections, which reconnect to th
   expect(report).not.toKeepConnections()
   expect(report.disturbances[0]?.recoveryMs).not.toBeNull()
   expect(report).toRecoverWithin(report.disturbances[0]!.recoveryMs!)
+  // The picture: both panels with three lines each, and the kill shaded with its recovery.
+  const svg = readFileSync(svgPath, 'utf8')
+  expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true)
+  expect(svg.match(/<polyline /g)).toHaveLength(6)
+  expect(svg).toContain(
+    `<title>kill pod-b at 1000 ms, recovered in ${report.disturbances[0]!.recoveryMs} ms</title>`,
+  )
+  expect(svg).toContain(`200 connections to ${front.host}:${front.port}, 100 KB/s, 1024 B packets`)
 })
