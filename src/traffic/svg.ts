@@ -109,6 +109,7 @@ export function trafficSvg(report: TrafficReport): string {
   const title = `${report.Connections} connections to ${report.address}${report.udp ? ' (UDP)' : ''}, ${report.Rate} KB/s, ${report.PacketSize} B packets`
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
+    `<title>${escapeXml(`Traffic run: ${title}`)}</title>`,
     `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
     `<text x="${MARGIN.left}" y="16" font-size="12" fill="#555">${escapeXml(title)}</text>`,
     panel('Packets per second', packets, MARGIN.top + 14, seconds, shades),
