@@ -18,8 +18,10 @@ export function toRecoverWithin(this: MatcherContext, received: unknown, ms: num
     (d) =>
       `  ${d.name} at ${d.atMs} ms: ${d.recoveryMs === null ? 'never recovered before the run ended' : `recovered in ${d.recoveryMs} ms`}`,
   )
+  // Only whole seconds inside the traffic's window are judged: connections end with it.
   const seconds = secondLines(report, (s) =>
-    (s.dropped ?? 0) > 0 || (s.failedConnections ?? 0) > 0 || (s.active ?? 0) < report.Connections
+    s.at + s.ms <= report.window.endMs &&
+    ((s.dropped ?? 0) > 0 || (s.failedConnections ?? 0) > 0 || (s.active ?? 0) < report.Connections)
       ? `${s.active ?? 0}/${report.Connections} active, ${s.connecting ?? 0} connecting, sent ${s.sent ?? 0}, dropped ${s.dropped ?? 0}, ${s.failedConnections ?? 0} failed`
       : undefined,
   )

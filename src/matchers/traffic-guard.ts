@@ -24,6 +24,9 @@ export function trafficReportProblem(value: unknown): string | undefined {
     if (!Array.isArray(record[field]))
       return `field ${field} must be an array, got ${describeValue(record[field])}`
   }
+  const window = record.window as { endMs?: unknown } | undefined
+  if (typeof window?.endMs !== 'number')
+    return `field window must be { startMs, endMs }, got ${describeValue(window)}`
   return undefined
 }
 
