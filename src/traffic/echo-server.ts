@@ -8,6 +8,9 @@ import { formatUrl, parseHost } from '../address.js'
 import { FieldError, rejectUnknownKeys } from '../errors/field-error.js'
 import { defaultEventBus, type EventBus } from '../run/events.js'
 
+/** Accept queue asked of the kernel (Node's default of 511 drops SYNs when 10,000 clients dial at once). */
+const LISTEN_BACKLOG = 65_535
+
 /** Bytes of the first reply that carry the host name (ctraffic's minimum packet size). */
 export const HOST_STAMP_BYTES = 64
 
@@ -120,7 +123,8 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
       })
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject)
-        server.listen({ host, port, exclusive: true }, () => {
+        // A deep accept queue: thousands of clients dial at once (the kernel caps it at somaxconn).
+        server.listen({ host, port, exclusive: true, backlog: LISTEN_BACKLOG }, () => {
           server.off('error', reject)
           resolve()
         })

@@ -33,13 +33,16 @@ export function readRetransmits(remote: string): Promise<RetransmitReading> {
       'ss',
       ['-tinH', 'state', 'established', 'dst', remote],
       { timeout: SS_TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024 },
-      (error, stdout) => {
+      (error, stdout, stderr) => {
         if (error) {
           const code = (error as NodeJS.ErrnoException).code
+          const detail =
+            stderr.trim().split('\n')[0] ||
+            (error.killed ? `no answer within ${SS_TIMEOUT_MS} ms` : error.message.split('\n')[0])
           const reason =
             code === 'ENOENT'
               ? "'ss' (iproute2) is not installed, so the kernel's TCP_INFO could not be read"
-              : `'ss -ti' failed: ${error.message.split('\n')[0]}`
+              : `'ss -ti' failed: ${detail}`
           resolve({ ok: false, reason })
         } else resolve({ ok: true, byLocal: parseSs(stdout) })
       },

@@ -1,5 +1,6 @@
 // The traffic workload's worker side: runs its share of ctraffic's connection slots, polls the
 // kernel's retransmit figures while they run, and returns every connection's record.
+import { setMaxListeners } from 'node:events'
 import type net from 'node:net'
 import { nowMs } from '../run/events.js'
 import type { Recorder } from '../run/recorder.js'
@@ -41,6 +42,8 @@ async function runTraffic(
   context: WorkerContext,
 ): Promise<TrafficPartial> {
   const { config } = task
+  // Every slot waits on the run's signal (pauses, dials): thousands of listeners are expected.
+  setMaxListeners(0, signal)
   const tally = new Tally(recorder)
   // The traffic runs its full duration from the moment this worker is ready: thread start-up
   // must not eat into it (ctraffic's own clock starts in its process).
