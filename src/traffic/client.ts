@@ -118,10 +118,18 @@ async function connectWithBackoff(ctx: SlotContext): Promise<net.Socket | undefi
 
 /** ctraffic's echo loop: paced sends, each echo read back before the next; returns at the deadline. */
 async function echoLoop(ctx: SlotContext, stats: ConnStats, socket: net.Socket): Promise<void> {
+  const reader = new EchoReader(socket, ctx.config.psize)
+  try {
+    await paceEchoes(ctx, stats, reader)
+  } finally {
+    reader.close()
+  }
+}
+
+async function paceEchoes(ctx: SlotContext, stats: ConnStats, reader: EchoReader): Promise<void> {
   const { config, tally, signal } = ctx
   const psize = config.psize
   const bucket = new TokenBucket((config.rate * 1024) / config.nconn, psize * 10)
-  const reader = new EchoReader(socket, psize)
   const packet = Buffer.alloc(psize)
   // A random start offset within one packet, so the connections do not send in lockstep.
   const offset = bucket.reserve(randomInt(psize))

@@ -107,19 +107,30 @@ export class EchoReader {
 
   private settle(): void {
     this.waiter = undefined
-    clearTimeout(this.timer)
+  }
+
+  /** The read deadline passed: fail the read in progress, if one is (a late firing after it settled is ignored). */
+  private expire(): void {
+    const waiter = this.waiter
+    if (!waiter) return
+    this.settle()
+    waiter.reject(new RunError('ack_timeout', `${this.label()}: i/o timeout`))
   }
 
   /** Resolves when one whole echo of psize bytes is in; rejects after READ_TIMEOUT_MS or on a failure. */
   readEcho(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiter = { need: this.psize, resolve, reject }
-      this.timer = setTimeout(() => {
-        this.settle()
-        reject(new RunError('ack_timeout', `${this.label()}: i/o timeout`))
-      }, READ_TIMEOUT_MS)
+      // One timer per connection, re-armed for each read: a new timer per packet costs more than the echo.
+      if (this.timer) this.timer.refresh()
+      else this.timer = setTimeout(() => this.expire(), READ_TIMEOUT_MS)
       this.check()
     })
+  }
+
+  /** Stop the read deadline's timer (the connection is done). */
+  close(): void {
+    clearTimeout(this.timer)
   }
 
   /** Write one packet; throws what broke the connection if it broke while idle. */

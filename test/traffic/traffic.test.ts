@@ -1,8 +1,12 @@
-import { describe } from 'vitest'
+import { afterEach, describe } from 'vitest'
 import { resolveTrafficConfig } from '../../src/traffic/config.js'
 import type { EchoServer } from '../../src/traffic/echo-server.js'
 import { expect, test } from '../../src/vitest/index.js'
+import { closeTracked, track } from '../helpers/cleanup.js'
+import { startSink } from '../helpers/tcp.js'
 import { sleep, until } from '../helpers/wait.js'
+
+afterEach(closeTracked)
 
 /** Resolves once `n` connections are up and have had time for a few echoes (10 packets/s each). */
 async function echoing(server: EchoServer, n: number): Promise<void> {
@@ -97,6 +101,29 @@ describe('traffic.run over TCP', () => {
     expect(types.filter((t) => t === 'traffic.connection.failed')).toHaveLength(3)
     expect(report.disturbances.map((d) => d.name)).toEqual(['kill', 'restart'])
     expect(report.disturbances[0]!.recoveryMs).not.toBeNull()
+  })
+
+  test('a server that never answers: each connection fails at its 1 s read deadline with its packet lost', async ({
+    traffic,
+  }) => {
+    const sink = track(await startSink())
+    const report = await traffic.run({
+      address: `127.0.0.1:${sink.port}`,
+      nconn: 2,
+      rate: 20,
+      duration: '4s',
+    })
+    expect(report.Received).toBe(0)
+    expect(report.FailedConnections).toBeGreaterThanOrEqual(2)
+    // Stop-and-wait: each failed connection had exactly its one unanswered packet out.
+    expect(report.Sent).toBe(report.FailedConnections)
+    expect(report.lost).toBe(report.FailedConnections)
+    for (const conn of report.ConnStats.filter((c) => c.Connect > 0 && c.Sent > 0)) {
+      expect(conn.Err).toMatch(/^read tcp 127\.0\.0\.1:\d+->127\.0\.0\.1:\d+: i\/o timeout$/)
+      // The deadline is 1 s after the send; the connection ends once it passes.
+      expect(conn.Ended - conn.Connect).toBeGreaterThanOrEqual(1e9)
+    }
+    expect(report.rtt.count).toBe(0)
   })
 
   test('without reconnect a failed connection stays down', async ({ traffic, echo }) => {
