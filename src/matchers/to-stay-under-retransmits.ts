@@ -35,6 +35,9 @@ export function toStayUnderRetransmits(this: MatcherContext, received: unknown, 
       `${matcherHeader(this, NAME, String(max))}\n\n` +
       `Expected: ${this.utils.printExpected(pass ? `more than ${max} retransmits` : `at most ${max} retransmits`)}\n` +
       `Received: ${this.utils.printReceived(`${report.Retransmits} retransmits over ${report.ConnStats.length} connection(s)`)}` +
+      (report.retransmitsUnread > 0
+        ? `\n(${report.retransmitsUnread} connection(s) ended before the kernel's figure was read and are not counted)`
+        : '') +
       (conns.length > 0 ? `\n\nConnections concerned:\n${conns.join('\n')}` : ''),
   }
 }

@@ -63,6 +63,8 @@ export interface TrafficReportBody {
   ConnStats: ConnStats[]
   /** Why Retransmits is null. */
   retransmitsReason?: string
+  /** TCP connections that were up but ended before the kernel's figure was read (left out of Retransmits). */
+  retransmitsUnread: number
   /** Packets sent whose echo never came back (Sent - Received). */
   lost: number
   rtt: RttSummary
@@ -116,6 +118,11 @@ export function mergeTraffic(
     FailedConnects: sum('failedConnects'),
     ConnStats: conns,
     lost: sent - received,
+    // With no figure at all (null, with its reason) there is nothing to leave out.
+    retransmitsUnread:
+      config.udp || reason !== undefined
+        ? 0
+        : conns.filter((c) => c.Connect > 0 && c.Retransmits === null).length,
     rtt: {
       count: rtt.count,
       p50Ms: round3(rtt.percentileMs(50)),

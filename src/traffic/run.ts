@@ -3,6 +3,7 @@ import { rejectUnknownKeys } from '../errors/field-error.js'
 import { defaultEventBus } from '../run/events.js'
 import { type RunOptions, runWorkload } from '../run/runner.js'
 import { resolveTrafficConfig, type TrafficConfig } from './config.js'
+import { checkFdLimit } from './fd-limit.js'
 import { ctrafficSamples, recoveries, type TrafficReport } from './report.js'
 import { trafficSvg } from './svg.js'
 import { trafficWorkload } from './workload.js'
@@ -11,6 +12,7 @@ import { trafficWorkload } from './workload.js'
 export async function runTraffic(config: TrafficConfig, options: RunOptions = {}): Promise<TrafficReport> {
   rejectUnknownKeys(options, ['signal', 'events', 'sampleIntervalMs', 'onProgress'], 'run options')
   const bus = options.events ?? defaultEventBus
+  checkFdLimit(resolveTrafficConfig(config).nconn)
   // ctraffic samples once a second; the timeline does the same unless asked otherwise.
   const report = await runWorkload(trafficWorkload(bus), config, { sampleIntervalMs: 1000, ...options })
   const resolved = resolveTrafficConfig(config)

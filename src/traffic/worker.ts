@@ -60,6 +60,7 @@ async function runTraffic(
     open,
   }
   let reason: string | undefined
+  let readings = 0
   const readKernel = async () => {
     if (config.udp || open.size === 0) return
     const reading = await readRetransmits(config.address)
@@ -67,6 +68,7 @@ async function runTraffic(
       reason = reading.reason
       return
     }
+    readings++
     for (const [stats, socket] of open) {
       const local = socket.localAddress === undefined ? undefined : stats.Local
       const total = local === undefined ? undefined : reading.byLocal.get(local)
@@ -95,7 +97,8 @@ async function runTraffic(
     window,
   }
   if (config.udp) partial.retransmitsReason = 'UDP has no retransmits'
-  else if (reason !== undefined) partial.retransmitsReason = reason
+  // A missed poll only leaves some connections unread (counted in the report); no reading at all is no figure.
+  else if (reason !== undefined && readings === 0) partial.retransmitsReason = reason
   return partial
 }
 

@@ -1,5 +1,8 @@
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
 import { expect, test } from 'vitest'
 import { hostStamp } from '../../src/traffic/conn-stats.js'
+import { checkFdLimit, fileDescriptors } from '../../src/traffic/fd-limit.js'
 import { TokenBucket } from '../../src/traffic/limiter.js'
 import { parseSs } from '../../src/traffic/retransmits.js'
 
@@ -48,4 +51,34 @@ test('the host stamp is the first reply up to its first NUL', () => {
   expect(hostStamp(Buffer.from('node-1\0\0\0'))).toBe('node-1')
   expect(hostStamp(Buffer.alloc(64))).toBeUndefined()
   expect(hostStamp(Buffer.from('abc'))).toBe('abc')
+})
+
+test('a run that cannot fit under the open-file limit is refused before anything starts, naming the limit', () => {
+  const fds = fileDescriptors()
+  expect(fds).toBeDefined()
+  const { limit } = fds!
+  expect(() => checkFdLimit(1)).not.toThrow()
+  expect(() => checkFdLimit(limit)).toThrow(
+    new RegExp(
+      `^nconn ${limit} does not fit under this process's open-file limit: ulimit -n is ${limit}, \\d+ are open`,
+    ),
+  )
+  // runTraffic checks it before starting a worker: under `ulimit -n 200` a run of 500 is refused at once.
+  const script = [
+    "import { runTraffic } from './src/traffic/run.ts'",
+    "runTraffic({ address: '127.0.0.1:9', nconn: 500, duration: '3s' })",
+    '  .then(() => console.log("started"), (e) => console.log(e.message))',
+  ].join('\n')
+  const child = spawnSync(
+    'sh',
+    ['-c', `ulimit -n 200 && exec "${process.execPath}" --import tsx --input-type=module -e "$0"`, script],
+    {
+      cwd: join(import.meta.dirname, '../..'),
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  )
+  expect(child.stdout).toMatch(
+    /^nconn 500 does not fit under this process's open-file limit: ulimit -n is 200, \d+ are open/,
+  )
 })

@@ -53,6 +53,8 @@ describe('traffic.run over TCP', () => {
     // The kernel's figure or the reason it could not be had, never a guess.
     if (report.Retransmits === null) expect(report.retransmitsReason).toMatch(/ss/)
     else expect(report.retransmitsReason).toBeUndefined()
+    // Every connection lasted to the end, so each was read at least at the end.
+    expect(report.retransmitsUnread).toBe(0)
     expect(report.Started).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/)
     // The run lasts at least until each connection's last slot, within one 100 ms packet interval of the end.
     expect(report.Duration).toBeGreaterThanOrEqual((report.window.endMs - 100) * 1e6)
