@@ -107,8 +107,11 @@ async function held(nconn) {
       { onProgress: () => (peak = Math.max(peak, process.memoryUsage().rss)) },
     )
     const lasting = report.ConnStats.filter((c) => c.Err === '' && c.Received > 0).length
+    // Held: the most connections up at once (a second's level), each of them echoing.
+    const held = Math.max(0, ...report.timeline.map((s) => s.active ?? 0))
     return {
-      connectionsHeld: lasting,
+      connectionsHeld: held,
+      connectionsEchoed: lasting,
       bytesPerConnection: Math.round((peak - before) / Math.max(1, lasting)),
       failedConnects: report.FailedConnects,
       failedConnections: report.FailedConnections,

@@ -6,6 +6,7 @@ import { RunError } from '../errors/kinds.js'
 import { nowMs } from '../run/events.js'
 import type { ResolvedTrafficConfig } from './config.js'
 import { type ConnStats, newConnStats } from './conn-stats.js'
+import type { DialGate } from './dial-gate.js'
 import { TokenBucket } from './limiter.js'
 import type { Tally } from './tally.js'
 import { dialTcp, EchoReader, recordEnds } from './tcp-echo.js'
@@ -30,6 +31,8 @@ export interface SlotContext {
   maxConns: number
   /** Sockets open now, for the kernel's retransmit figures. */
   open: Map<ConnStats, net.Socket>
+  /** Bounds the dials in flight, so a storm does not overflow the server's accept queue. */
+  dials: DialGate
 }
 
 /** ns after the run started. */
@@ -103,7 +106,12 @@ async function connectWithBackoff(ctx: SlotContext): Promise<net.Socket | undefi
   let backoff = BACKOFF_STEP_MS
   for (;;) {
     try {
-      return await dialTcp(config.host, config.port, signal)
+      await ctx.dials.take()
+      try {
+        return await dialTcp(config.host, config.port, signal)
+      } finally {
+        ctx.dials.give()
+      }
     } catch {
       if (!(await pause(backoff, signal))) {
         tally.count('failedConnects')
@@ -135,18 +143,21 @@ async function paceEchoes(ctx: SlotContext, stats: ConnStats, reader: EchoReader
   const offset = bucket.reserve(randomInt(psize))
   if (offset > 0 && !(await pause(offset, signal))) return
   bucket.drain(psize)
+  // The deadline on the performance clock, so each packet reads the clock once or twice, not a dozen times.
+  const deadline = ctx.deadline - performance.timeOrigin
   for (;;) {
-    const wait = bucket.reserve(psize)
+    const now = performance.now()
+    const wait = bucket.reserve(psize, now)
     // As Go's limiter, a wait that would end past the deadline ends the connection cleanly.
-    if (nowMs() + wait > ctx.deadline) return
+    if (now + wait > deadline) return
     if (wait > 0 && !(await pause(wait, signal))) return
     if (signal.aborted) return
-    const sentAt = performance.now()
+    const sentAt = wait > 0 ? performance.now() : now
     reader.write(packet)
     stats.Sent++
     tally.count('sent')
     let dropped = 0
-    while (bucket.allow(psize)) dropped++
+    while (bucket.allow(psize, sentAt)) dropped++
     if (dropped > 0) {
       stats.Dropped += dropped
       tally.count('dropped', dropped)

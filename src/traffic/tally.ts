@@ -14,6 +14,9 @@ export interface TrafficCounters {
   lost: number
 }
 
+/** How often counts go to the recorder: a count lands at most this late in the timeline. */
+export const COUNT_FLUSH_MS = 10
+
 /** Counts what the connections of one worker do. */
 export class Tally {
   readonly counters: TrafficCounters = {
@@ -27,16 +30,36 @@ export class Tally {
   readonly rtt = new LatencyHistogram()
   private active = 0
   private connecting = 0
+  /** What the recorder has been told so far: counts go to it in batches, not one call per packet. */
+  private readonly recorded: TrafficCounters = { ...this.counters }
+  private readonly timer: NodeJS.Timeout
 
   constructor(private readonly recorder: Recorder) {
     recorder.gauge('active', 0)
     recorder.gauge('connecting', 0)
+    this.timer = setInterval(() => this.flush(), COUNT_FLUSH_MS)
+    this.timer.unref()
   }
 
   /** Add n to one of ctraffic's counters. */
   count(name: keyof TrafficCounters, n = 1): void {
     this.counters[name] += n
-    this.recorder.count(name, n)
+  }
+
+  /** Hand the recorder what was counted since the last flush. */
+  flush(): void {
+    for (const name of Object.keys(this.counters) as (keyof TrafficCounters)[]) {
+      const delta = this.counters[name] - this.recorded[name]
+      if (delta === 0) continue
+      this.recorded[name] = this.counters[name]
+      this.recorder.count(name, delta)
+    }
+  }
+
+  /** Flush the last counts and stop the flush timer. */
+  close(): void {
+    clearInterval(this.timer)
+    this.flush()
   }
 
   /** One echo came back after `ms`. */

@@ -8,6 +8,7 @@ import type { WorkerContext, WorkerSide } from '../run/workload.js'
 import { runSlot, type SlotContext } from './client.js'
 import type { ResolvedTrafficConfig } from './config.js'
 import type { ConnStats } from './conn-stats.js'
+import { DialGate } from './dial-gate.js'
 import type { TrafficWindow } from './report.js'
 import { readRetransmits } from './retransmits.js'
 import { Tally, type TrafficCounters } from './tally.js'
@@ -58,6 +59,7 @@ async function runTraffic(
     conns: [],
     maxConns: task.slots * config.retries,
     open,
+    dials: new DialGate(),
   }
   let reason: string | undefined
   let readings = 0
@@ -86,6 +88,7 @@ async function runTraffic(
     await polling
     await readKernel()
   } finally {
+    tally.close()
     clearInterval(poll)
     for (const socket of open.values()) socket.destroy()
   }
