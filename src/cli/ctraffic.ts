@@ -2,9 +2,8 @@
 // line, with its flags (Go's flag syntax: -name value, -name=value, --name, booleans as -name or
 // -name=false) and its output (monitor lines on stderr, the JSON statistics on stdout).
 import { formatHostPort, parseHostPort } from '../address.js'
-import { nowMs } from '../run/events.js'
 import { type EchoServer, startEchoServer } from '../traffic/echo-server.js'
-import { ctrafficJson, monitorLine, type StatsMode } from '../traffic/format.js'
+import { ctrafficJson, type StatsMode } from '../traffic/format.js'
 import { runTraffic } from '../traffic/run.js'
 import { UsageError } from './args.js'
 
@@ -180,47 +179,26 @@ export async function trafficCommand(
   signal?: AbortSignal,
 ): Promise<number> {
   const flags = parseTrafficFlags(argv)
-  const levels = { sent: 0, received: 0, dropped: 0, failed: 0, active: 0, connecting: 0 }
-  const startedAt = nowMs()
-  // As ctraffic: a line a second, until 1.5 s before the run's end.
-  const monitor = flags.monitor
-    ? setInterval(() => {
-        if (nowMs() - startedAt < flags.timeoutMs - 1500) io.err(monitorLine(levels))
-      }, 1000)
-    : undefined
-  try {
-    const report = await runTraffic(
-      {
-        address: flags.address,
-        nconn: flags.nconn,
-        rate: flags.rate,
-        psize: flags.psize,
-        duration: flags.timeoutMs,
-        reconnect: flags.reconnect,
-        udp: flags.udp,
-        retries: flags.retries,
-        ...(flags.svg === undefined ? {} : { svgPath: flags.svg }),
-      },
-      {
-        ...(signal ? { signal } : {}),
-        onProgress: ({ totals }) => {
-          levels.sent = totals.sent ?? 0
-          levels.received = totals.received ?? 0
-          levels.dropped = totals.dropped ?? 0
-          levels.failed = totals.failedConnections ?? 0
-          levels.active = (totals.connectionsOpened ?? 0) - (totals.connectionsEnded ?? 0)
-          levels.connecting = (totals.dialsStarted ?? 0) - (totals.dialsEnded ?? 0)
-        },
-      },
-    )
-    const json = ctrafficJson(report, flags.stats)
-    if (json !== '') io.out(json.trimEnd())
-    if (report.Retransmits === null && !report.udp)
-      io.err(`quicksand: Retransmits is null: ${report.retransmitsReason}`)
-    return 0
-  } finally {
-    clearInterval(monitor)
-  }
+  const report = await runTraffic(
+    {
+      address: flags.address,
+      nconn: flags.nconn,
+      rate: flags.rate,
+      psize: flags.psize,
+      duration: flags.timeoutMs,
+      reconnect: flags.reconnect,
+      udp: flags.udp,
+      retries: flags.retries,
+      ...(flags.svg === undefined ? {} : { svgPath: flags.svg }),
+      ...(flags.monitor ? { monitor: (line: string) => io.err(line) } : {}),
+    },
+    signal ? { signal } : {},
+  )
+  const json = ctrafficJson(report, flags.stats)
+  if (json !== '') io.out(json.trimEnd())
+  if (report.Retransmits === null && !report.udp)
+    io.err(`quicksand: Retransmits is null: ${report.retransmitsReason}`)
+  return 0
 }
 
 /** Start `quicksand echo-server`'s servers and say where they listen; the caller closes them. */

@@ -46,6 +46,8 @@ export interface TrafficConfig {
   retries?: number
   /** Write the run's timeline picture (SVG) to this file when it ends. */
   svgPath?: string
+  /** Called once a second with ctraffic's monitor line ('Conn act/fail/connecting: ...'). */
+  monitor?: (line: string) => void
 }
 
 /** A checked config with every default filled in. */
@@ -79,6 +81,7 @@ const KEYS = Object.keys({
   workers: true,
   retries: true,
   svgPath: true,
+  monitor: true,
 } satisfies Record<keyof TrafficConfig, true>)
 
 /** Most connections one run may hold. */
@@ -158,6 +161,9 @@ export function resolveTrafficConfig(config: TrafficConfig): ResolvedTrafficConf
     )
   }
   const nconn = integer(config.nconn, 'nconn', 1, MAX_CONNECTIONS, 1)
+  if (config.monitor !== undefined && typeof config.monitor !== 'function') {
+    throw new ConfigError('monitor', config.monitor, 'a function taking one line')
+  }
   if (config.svgPath !== undefined && (typeof config.svgPath !== 'string' || config.svgPath.length === 0)) {
     throw new ConfigError('svgPath', config.svgPath, 'a file path')
   }

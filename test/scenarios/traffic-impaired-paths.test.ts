@@ -34,7 +34,9 @@ test('a 200 ms latency spike on a TCP path: echoes come back late, slots are dro
 }) => {
   const server = await echo.server({ name: 'far-pod' })
   const path = await proxy.tcp({ target: server })
+  const monitor: string[] = []
   const report = await traffic.run({
+    monitor: (line) => monitor.push(line),
     target: path,
     nconn: 4,
     rate: 40, // 10 packets/s per connection: a 200 ms round trip misses a slot or two per packet
@@ -55,6 +57,15 @@ test('a 200 ms latency spike on a TCP path: echoes come back late, slots are dro
   expect(report.Dropped).toBeGreaterThan(0)
   expect(report.FailedConnections).toBe(0)
   expect(report.Received).toBe(report.Sent)
+  // ctraffic's monitor line, once a second: the drops show in it as the spike passes.
+  const dropped = monitor.map((line) => {
+    const match =
+      /^Conn act\/fail\/connecting: \d+\/0\/\d+, Packets send\/rec\/dropped: \d+\/\d+\/(\d+)$/.exec(line)
+    expect(match, line).not.toBeNull()
+    return Number(match![1])
+  })
+  expect(Math.max(...dropped)).toBeGreaterThan(0)
+  expect(Math.max(...dropped)).toBeLessThanOrEqual(report.Dropped)
   expect(report.rtt.maxMs).toBeGreaterThanOrEqual(200)
   const spike = report.timeline.find((s) => (s.dropped ?? 0) > 0)
   expect(spike?.rttP99Ms).toBeGreaterThanOrEqual(200)

@@ -203,6 +203,7 @@ describe('traffic config', () => {
       "disturb[0].at must be a duration ('2s', 500) within the run's 10000 ms",
     ],
     [{ target, disturb: [{ at: '1s', do: 'kill' }] }, 'disturb[0].do must be a function'],
+    [{ target, monitor: 'stderr' }, "monitor must be a function taking one line, got 'stderr'"],
   ])('refuses %o', (config, message) => {
     expect(() => resolveTrafficConfig(config as never)).toThrow(message)
   })
