@@ -113,6 +113,7 @@ async function held(nconn) {
       connectionsHeld: held,
       connectionsEchoed: lasting,
       bytesPerConnection: Math.round((peak - before) / Math.max(1, lasting)),
+      heapBytesPerConnection: report.memory.heapBytesPerConnection,
       failedConnects: report.FailedConnects,
       failedConnections: report.FailedConnections,
     }
@@ -151,7 +152,7 @@ export async function run({ json }) {
       `RTT at 1,000 packets/s over ${CONNS} connections: p50 ${summary.rttP50Us} µs, p99 ${summary.rttP99Us} µs`,
     )
     console.log(
-      `connections held: ${summary.connectionsHeld} (${summary.bytesPerConnection} B RSS each; failed dials ${summary.failedConnects}, failed connections ${summary.failedConnections})`,
+      `connections held: ${summary.connectionsHeld} (${summary.bytesPerConnection} B RSS, ${summary.heapBytesPerConnection} B JS heap each; failed dials ${summary.failedConnects}, failed connections ${summary.failedConnections})`,
     )
     console.log(`CPU: ${summary.cpuPerKpps} cores per 1,000 packets/s`)
   }

@@ -74,6 +74,18 @@ export interface TrafficReportBody {
   address: string
   /** When the traffic ran, ms after the run (and its timeline) started. */
   window: TrafficWindow
+  /** The generator's memory at the second it held the most connections. */
+  memory: TrafficMemory
+}
+
+/** What the connections cost the generating side (the echo servers are not counted). */
+export interface TrafficMemory {
+  /** Most connections up at one of the once-a-second readings (summed over workers). */
+  connections: number
+  /** The workers' JS heap growth at that reading divided by the connections; null without a reading. */
+  heapBytesPerConnection: number | null
+  /** The whole process's resident set at that reading (servers in this process included). */
+  rssBytes: number
 }
 
 /** A traffic run's full report. */
@@ -87,6 +99,16 @@ export interface TrafficReport extends TrafficReportBody, RunRecord, Verdict {
 
 function round3(value: number): number {
   return Math.round(value * 1000) / 1000
+}
+
+function memoryOf(partials: TrafficPartial[]): TrafficMemory {
+  const connections = partials.reduce((n, p) => n + p.memory.connections, 0)
+  const heap = partials.reduce((n, p) => n + p.memory.heapBytes, 0)
+  return {
+    connections,
+    heapBytesPerConnection: connections === 0 ? null : Math.round(heap / connections),
+    rssBytes: Math.max(0, ...partials.map((p) => p.memory.rssBytes)),
+  }
 }
 
 /** Merge the workers' partials into the report body. */
@@ -133,6 +155,7 @@ export function mergeTraffic(
     hosts,
     udp: config.udp,
     address: config.address,
+    memory: memoryOf(partials),
     window: {
       startMs: round3(Math.min(...partials.map((p) => p.window.startMs))),
       endMs: round3(Math.max(...partials.map((p) => p.window.endMs))),

@@ -41,6 +41,11 @@ export class Tally {
     this.timer.unref()
   }
 
+  /** Connections up now. */
+  get activeConnections(): number {
+    return this.active
+  }
+
   /** Add n to one of ctraffic's counters. */
   count(name: keyof TrafficCounters, n = 1): void {
     this.counters[name] += n

@@ -2,6 +2,7 @@
 // kernel's retransmit figures while they run, and returns every connection's record.
 import { setMaxListeners } from 'node:events'
 import type net from 'node:net'
+import { getHeapStatistics } from 'node:v8'
 import { nowMs } from '../run/events.js'
 import type { Recorder } from '../run/recorder.js'
 import type { WorkerContext, WorkerSide } from '../run/workload.js'
@@ -21,6 +22,16 @@ export interface TrafficTask {
   slots: number
 }
 
+/** One worker's memory at the second it held the most connections. */
+export interface WorkerMemory {
+  /** JS heap of the worker's thread above what it used before its first connection. */
+  heapBytes: number
+  /** Connections up at that second. */
+  connections: number
+  /** The whole process's resident set then. */
+  rssBytes: number
+}
+
 /** What one worker returns. */
 export interface TrafficPartial {
   conns: ConnStats[]
@@ -29,6 +40,7 @@ export interface TrafficPartial {
   rtt: string
   /** When this worker's traffic began and was due to end, ms after the run started. */
   window: TrafficWindow
+  memory: WorkerMemory
   /** Why the kernel's retransmit figures could not be read; absent when they were. */
   retransmitsReason?: string
 }
@@ -77,8 +89,18 @@ async function runTraffic(
       if (total !== undefined) stats.Retransmits = total
     }
   }
+  // Memory: this thread's JS heap above its start, at the second with the most connections up.
+  const heapAtStart = getHeapStatistics().used_heap_size
+  const memory: WorkerMemory = { heapBytes: 0, connections: 0, rssBytes: 0 }
+  const sampleMemory = () => {
+    if (tally.activeConnections === 0 || tally.activeConnections < memory.connections) return
+    memory.connections = tally.activeConnections
+    memory.heapBytes = Math.max(0, getHeapStatistics().used_heap_size - heapAtStart)
+    memory.rssBytes = process.memoryUsage.rss()
+  }
   let polling: Promise<void> = Promise.resolve()
   const poll = setInterval(() => {
+    sampleMemory()
     polling = polling.then(readKernel)
   }, RETRANSMIT_POLL_MS)
   try {
@@ -98,6 +120,7 @@ async function runTraffic(
     counters: tally.counters,
     rtt: tally.rtt.encode(),
     window,
+    memory,
   }
   if (config.udp) partial.retransmitsReason = 'UDP has no retransmits'
   // A missed poll only leaves some connections unread (counted in the report); no reading at all is no figure.

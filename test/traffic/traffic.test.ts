@@ -53,6 +53,10 @@ describe('traffic.run over TCP', () => {
     // The kernel's figure or the reason it could not be had, never a guess.
     if (report.Retransmits === null) expect(report.retransmitsReason).toMatch(/ss/)
     else expect(report.retransmitsReason).toBeUndefined()
+    // Memory is read once a second with every connection up: the reading saw all four.
+    expect(report.memory.connections).toBe(4)
+    expect(report.memory.heapBytesPerConnection).toBeGreaterThanOrEqual(0)
+    expect(report.memory.rssBytes).toBeGreaterThan(0)
     // Every connection lasted to the end, so each was read at least at the end.
     expect(report.retransmitsUnread).toBe(0)
     expect(report.Started).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/)
