@@ -74,7 +74,7 @@ describe('traffic.run over TCP', () => {
       target: server,
       nconn: 3,
       rate: 30,
-      duration: '5s',
+      duration: '6s',
       // Worker start-up varies with the machine's load: the kill waits for every connection.
       disturb: [
         {
