@@ -4,6 +4,12 @@ import { createFabricFixture, type FabricFixture } from './fabric/fixture.js'
 import type { LoadReport } from './load/types.js'
 import { createProxyFixture, type ProxyFixture, seedFromName } from './proxy/fixture.js'
 import { EventBus } from './run/events.js'
+import {
+  createEchoFixture,
+  createTrafficFixture,
+  type EchoFixture,
+  type TrafficFixture,
+} from './traffic/fixture.js'
 
 /** What a fixture is given for one test. */
 export interface FixtureScope {
@@ -35,6 +41,16 @@ export const fixtureTable = {
     close: (proxy) => proxy.closeAll(),
     teardownOrder: 2,
   } satisfies FixtureDefinition<ProxyFixture>,
+  traffic: {
+    create: (scope) => createTrafficFixture(scope.events),
+    close: (traffic) => traffic.closeAll(),
+    teardownOrder: 0,
+  } satisfies FixtureDefinition<TrafficFixture>,
+  echo: {
+    create: (scope) => createEchoFixture(scope.events),
+    close: (echo) => echo.closeAll(),
+    teardownOrder: 1,
+  } satisfies FixtureDefinition<EchoFixture>,
 }
 
 /** A fixture's name. */

@@ -54,6 +54,13 @@ export type { Recorder } from './run/recorder.js'
 export { DEFAULT_SAMPLE_INTERVAL_MS, type RunOptions, type RunProgress, runWorkload } from './run/runner.js'
 export { MAX_TIMELINE_SAMPLES, type TimelineSample } from './run/timeline.js'
 export type { ReportEvent, RunRecord, RunSpan, WorkerContext, WorkerSide, Workload } from './run/workload.js'
+export type { Disturbance, TrafficConfig, TrafficTargetLike } from './traffic/config.js'
+export type { ConnStats } from './traffic/conn-stats.js'
+export { type EchoFront, type EchoFrontOptions, startEchoFront } from './traffic/echo-front.js'
+export { type EchoServer, type EchoServerOptions, startEchoServer } from './traffic/echo-server.js'
+export type { EchoFixture, TrafficFixture } from './traffic/fixture.js'
+export type { DisturbanceRecord, RttSummary, TrafficReport, TrafficSample } from './traffic/report.js'
+export { runTraffic } from './traffic/run.js'
 export type {
   EndpointStats,
   QuicCertificate,

@@ -50,6 +50,12 @@ export const USAGE = `usage:
       a toxiproxy-compatible API server (default port 8474) that creates proxies on request
   quicksand loadtest [--mode server|client|all] [flags]
       the reference fabric load tester's command line; \`quicksand loadtest --help\` lists its flags
+  quicksand traffic [-address HOST:PORT] [-nconn N] [-rate KB/s] [-psize BYTES] [-timeout 10s]
+                    [-monitor] [-udp] [-reconnect=false] [-stats none|summary|all] [-retries N]
+                    [-svg FILE]
+      ctraffic's client: continuous echo traffic; JSON statistics on stdout, -monitor lines on stderr
+  quicksand echo-server [-address HOST:PORT] [-udp] [-name NAME]
+      ctraffic's echo server (default 127.0.0.1:5003); -udp adds UDP on the same port
   quicksand --help | --version
 
 Addresses are HOST:PORT ([::1]:PORT for IPv6); port 0 picks a free port.
@@ -65,7 +71,9 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   if (first === '--help' || first === '-h' || first === 'help') return { command: 'help' }
   if (first === '--version' || first === '-v') return { command: 'version' }
   if (first !== 'proxy')
-    throw new UsageError(`unknown command ${JSON.stringify(first)}; the commands are "proxy" and "loadtest"`)
+    throw new UsageError(
+      `unknown command ${JSON.stringify(first)}; the commands are "proxy", "loadtest", "traffic" and "echo-server"`,
+    )
 
   const flags = new Map<string, string>()
   for (let i = 0; i < rest.length; i++) {

@@ -17,6 +17,7 @@ import {
   USAGE,
   UsageError,
 } from './args.js'
+import { ctrafficMain } from './ctraffic.js'
 import { loadtestMain } from './loadtest.js'
 
 /** Something the CLI started and must close on the way out. */
@@ -86,6 +87,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   if (argv[0] === 'loadtest') {
     return loadtestMain(argv.slice(1), { out: (text) => process.stdout.write(text), err: io.err })
   }
+  if (argv[0] === 'traffic' || argv[0] === 'echo-server') return ctrafficMain(argv[0], argv.slice(1), io)
   let command: CliCommand
   try {
     command = parseArgs(argv)

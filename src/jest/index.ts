@@ -6,6 +6,7 @@ import { type FixtureName, type QuicksandFixtures, TestScope } from '../fixtures
 import type { LoadReport } from '../load/types.js'
 import { matchers } from '../matchers/index.js'
 import type { ProxyFixture } from '../proxy/fixture.js'
+import type { EchoFixture, TrafficFixture } from '../traffic/fixture.js'
 
 interface JestGlobals {
   expect?: { extend(matchers: object): void; getState?(): { currentTestName?: string } }
@@ -79,7 +80,17 @@ export function useProxy(): ProxyFixture {
   return useFixture('proxy')
 }
 
+/** A traffic fixture for Jest: runs still going when a test ends are aborted. */
+export function useTraffic(): TrafficFixture {
+  return useFixture('traffic')
+}
+
+/** An echo fixture for Jest: echo servers it starts are killed after each test. */
+export function useEcho(): EchoFixture {
+  return useFixture('echo')
+}
+
 export type { QuicksandFixtures } from '../fixtures.js'
 // Brings the matcher types onto Jest's expect for every file that imports this entry.
 export type { QuicksandMatchers } from '../matchers/jest-types.js'
-export type { FabricFixture, ProxyFixture }
+export type { EchoFixture, FabricFixture, ProxyFixture, TrafficFixture }

@@ -1,27 +1,36 @@
 import { toFailOverWithin } from './to-fail-over-within.js'
 import { toHaveNoChannelLeaks } from './to-have-no-channel-leaks.js'
 import { toHaveVerdictReason } from './to-have-verdict-reason.js'
+import { toKeepConnections } from './to-keep-connections.js'
+import { toLoseNoPackets } from './to-lose-no-packets.js'
 import { toMigrateAwayFrom } from './to-migrate-away-from.js'
 import { toPassVerdict } from './to-pass-verdict.js'
+import { toRecoverWithin } from './to-recover-within.js'
 import { toSpreadEvenly } from './to-spread-evenly.js'
 import { toStayUnderAckP95 } from './to-stay-under-ack-p95.js'
 import { toStayUnderAckP99 } from './to-stay-under-ack-p99.js'
+import { toStayUnderRetransmits } from './to-stay-under-retransmits.js'
 import { toStayUnderSetupP95 } from './to-stay-under-setup-p95.js'
 import { toStayWithinResources } from './to-stay-within-resources.js'
 import { toSustainThroughput } from './to-sustain-throughput.js'
 
 export type { MatcherContext, MatcherHintOptions, MatcherResult } from './context.js'
 export { isLoadReport, loadReportProblem } from './report-guard.js'
+export type { KeepConnectionsOptions } from './to-keep-connections.js'
 export type { QuicksandMatchers } from './types.js'
 export {
   toFailOverWithin,
   toHaveNoChannelLeaks,
   toHaveVerdictReason,
+  toKeepConnections,
+  toLoseNoPackets,
   toMigrateAwayFrom,
   toPassVerdict,
+  toRecoverWithin,
   toSpreadEvenly,
   toStayUnderAckP95,
   toStayUnderAckP99,
+  toStayUnderRetransmits,
   toStayUnderSetupP95,
   toStayWithinResources,
   toSustainThroughput,
@@ -34,10 +43,14 @@ export const matchers = {
   toStayUnderAckP95,
   toStayUnderSetupP95,
   toHaveVerdictReason,
-  toStayUnderAckP99,
   toFailOverWithin,
+  toKeepConnections,
+  toLoseNoPackets,
   toMigrateAwayFrom,
-  toSustainThroughput,
+  toRecoverWithin,
   toSpreadEvenly,
+  toStayUnderAckP99,
+  toStayUnderRetransmits,
   toStayWithinResources,
+  toSustainThroughput,
 }

@@ -29,4 +29,12 @@ export interface QuicksandMatchers<R = unknown> {
     activeResourceDelta?: number
     openFdDelta?: number
   }): R
+  /** A traffic run lost nothing: Sent == Received and Dropped == 0. */
+  toLoseNoPackets(): R
+  /** At most `maxFailed` (default 0) established connections of a traffic run failed. */
+  toKeepConnections(options?: { maxFailed?: number }): R
+  /** The kernel counted at most `max` retransmits over a traffic run's connections. */
+  toStayUnderRetransmits(max: number): R
+  /** Every disturbance of a traffic run recovered within `ms` milliseconds. */
+  toRecoverWithin(ms: number): R
 }

@@ -25,7 +25,7 @@ const fromScope = Object.fromEntries(
 ) as { [K in keyof QuicksandFixtures]: Fixture<QuicksandFixtures[K]> }
 
 /**
- * Vitest's `test` with the `fabric` and `proxy` fixtures. Everything a fixture starts is stopped
+ * Vitest's `test` with the `fabric`, `proxy`, `traffic` and `echo` fixtures. Everything a fixture starts is stopped
  * after the test, whether it passed, failed or timed out.
  */
 export const test = baseTest.extend<QuicksandFixtures & QuicksandScope>({
@@ -60,5 +60,6 @@ export { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest'
 export type { QuicksandFixtures } from '../fixtures.js'
 // Brings the matcher types onto Vitest's Assertion for every file that imports this entry.
 export type { QuicksandMatchers } from '../matchers/vitest-types.js'
+export type { EchoFixture, TrafficFixture } from '../traffic/fixture.js'
 export type { FabricFixture, ProxyFixture }
 export { expect }

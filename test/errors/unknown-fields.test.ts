@@ -8,6 +8,8 @@ import { runLoad } from '../../src/load/run.js'
 import { IMPAIRMENT_MODULES } from '../../src/proxy/impairments/index.js'
 import { createProxy } from '../../src/proxy/proxy.js'
 import type { Impairment } from '../../src/proxy/types.js'
+import { resolveTrafficConfig } from '../../src/traffic/config.js'
+import { startEchoServer } from '../../src/traffic/echo-server.js'
 
 /** A typo of `name`: its second letter dropped ('rate' -> 'rte'). */
 const typo = (name: string) => name[0] + name.slice(2)
@@ -57,6 +59,16 @@ const cases: Case[] = [
     what: 'proxy options',
     attempt: () => createProxy({ protocol: 'tcp', target, lisen: '127.0.0.1:0' } as never),
     message: "unknown field 'lisen' in proxy options; did you mean 'listen'?",
+  },
+  {
+    what: 'traffic config',
+    attempt: () => resolveTrafficConfig({ target, psiz: 64 } as never),
+    message: "unknown field 'psiz' in traffic config; did you mean 'psize'?",
+  },
+  {
+    what: 'echo server options',
+    attempt: () => startEchoServer({ transprot: 'udp' } as never),
+    message: "unknown field 'transprot' in echo server options; did you mean 'transport'?",
   },
   ...Object.values(IMPAIRMENT_MODULES).map((module) => {
     const field = Object.keys(module.fields)[0]!
