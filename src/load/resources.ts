@@ -3,6 +3,7 @@
 // and every load worker) samples itself; the report sums the threads.
 import { readdirSync } from 'node:fs'
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
+import { getHeapStatistics } from 'node:v8'
 
 /** One thread's resources at one moment. */
 export interface ResourceSample {
@@ -13,6 +14,11 @@ export interface ResourceSample {
   /** process.getActiveResourcesInfo().length: handles and requests keeping the thread alive. */
   activeResources: number
   heapUsedBytes: number
+  /**
+   * The lowest heap in use seen right after a collection since the previous sample (heapUsedBytes
+   * when none ran): the level the heap falls back to, which rises only when something is kept.
+   */
+  heapAfterGcBytes: number
   heapTotalBytes: number
   arrayBuffersBytes: number
   /** Open file descriptors of the process (/proc/self/fd), -1 where unknown; main thread only. */
@@ -68,6 +74,8 @@ export class ResourceSampler {
   private readonly delay = monitorEventLoopDelay({ resolution: 10 })
   private readonly gc: PerformanceObserver
   private gcCount = 0
+  /** Lowest heap in use after a collection since the last sample; Infinity when none ran. */
+  private heapAfterGc = Number.POSITIVE_INFINITY
   private stopped = false
   private timer: NodeJS.Timeout | undefined
   private readonly started = Date.now()
@@ -79,6 +87,9 @@ export class ResourceSampler {
   ) {
     this.gc = new PerformanceObserver((list) => {
       this.gcCount += list.getEntries().length
+      // Delivered just after the collection: the heap is at its floor, give or take a few objects.
+      const used = getHeapStatistics().used_heap_size
+      if (used < this.heapAfterGc) this.heapAfterGc = used
     })
   }
 
@@ -109,12 +120,15 @@ export class ResourceSampler {
     const now = Date.now()
     const p99 = this.delay.count > 0 ? this.delay.percentile(99) / 1e6 : 0
     this.delay.reset()
+    const heapAfterGc = this.heapAfterGc
+    this.heapAfterGc = Number.POSITIVE_INFINITY
     this.samples.push({
       thread: this.thread,
       observedAt: new Date(now).toISOString(),
       elapsedMs: now - this.started,
       activeResources: process.getActiveResourcesInfo().length,
       heapUsedBytes: memory.heapUsed,
+      heapAfterGcBytes: Math.min(heapAfterGc, memory.heapUsed),
       heapTotalBytes: memory.heapTotal,
       arrayBuffersBytes: memory.arrayBuffers,
       openFds: this.thread === 'main' ? countOpenFds() : -1,
@@ -142,6 +156,37 @@ export function slopePerMinute(
     den += (x - mx) ** 2
   })
   return den === 0 ? 0 : num / den
+}
+
+/** Windows the floor of a soak's samples is taken over: enough points for a slope, each wide enough for a GC cycle. */
+const FLOOR_WINDOWS = 8
+
+/**
+ * The slope of the floor of `value`: the lowest sample of each of FLOOR_WINDOWS windows, fitted by
+ * least squares. Heap in use is a sawtooth between collections and resources come and go with
+ * streams, so a fit through every sample reads noise as a trend; the floor (after each
+ * collection, between streams) rises only when something is kept.
+ */
+export function floorSlopePerMinute(
+  samples: readonly ResourceSample[],
+  value: (s: ResourceSample) => number,
+): number {
+  const width = Math.max(1, Math.floor(samples.length / FLOOR_WINDOWS))
+  const floor: ResourceSample[] = []
+  for (let start = 0; start < samples.length; start += width) {
+    const window = samples.slice(start, start + width)
+    floor.push(window.reduce((low, s) => (value(s) < value(low) ? s : low)))
+  }
+  return slopePerMinute(floor, value)
+}
+
+/**
+ * A thread's samples while the run is under way: its first sample is taken before the first
+ * connection and its last after the run closed them, so they are steps, not a trend. Kept when
+ * there are too few samples to leave them out.
+ */
+function steadySamples(list: readonly ResourceSample[]): readonly ResourceSample[] {
+  return list.length >= 6 ? list.slice(1, -1) : list
 }
 
 /** Sum the threads' start/end/max/delta (and, for a soak, slopes) into one summary. */
@@ -178,12 +223,12 @@ export function summarizeResources(samples: readonly ResourceSample[], soak: boo
   }
   if (soak) {
     const slope = (f: (s: ResourceSample) => number) =>
-      threads.reduce((n, list) => n + slopePerMinute(list, f), 0)
+      threads.reduce((n, list) => n + floorSlopePerMinute(steadySamples(list), f), 0)
     const round = (x: number) => Math.round(x * 1000) / 1000
     summary.slopesPerMinute = {
       activeResources: round(slope((s) => s.activeResources)),
-      heapUsedMb: round(slope((s) => s.heapUsedBytes / 1048576)),
-      openFds: round(fds.length > 1 ? slopePerMinute(fds, (s) => s.openFds) : 0),
+      heapUsedMb: round(slope((s) => s.heapAfterGcBytes / 1048576)),
+      openFds: round(fds.length > 1 ? floorSlopePerMinute(steadySamples(fds), (s) => s.openFds) : 0),
     }
   }
   return summary

@@ -22,7 +22,9 @@ export interface Recorder {
 export class IntervalRecorder implements Recorder {
   private counters: Record<string, number> = {}
   private readonly gauges: Record<string, number> = {}
-  private histograms = new Map<string, LatencyHistogram>()
+  /** Reused from interval to interval (each holds ~90 KB of counts); `touched` says which have data. */
+  private readonly histograms = new Map<string, LatencyHistogram>()
+  private readonly touched = new Set<string>()
   private interval: number
   /** performance.now() at which the current interval ends: one comparison per record. */
   private boundary: number
@@ -61,6 +63,7 @@ export class IntervalRecorder implements Recorder {
       this.histograms.set(name, histogram)
     }
     histogram.recordMs(ms)
+    this.touched.add(name)
     this.dirty = true
   }
 
@@ -95,7 +98,12 @@ export class IntervalRecorder implements Recorder {
   private flush(): void {
     if (!this.dirty) return
     const histograms: Record<string, string> = {}
-    for (const [name, histogram] of this.histograms) histograms[name] = histogram.encode()
+    for (const name of this.touched) {
+      const histogram = this.histograms.get(name)!
+      histograms[name] = histogram.encode()
+      histogram.reset()
+    }
+    this.touched.clear()
     this.send({
       type: 'sample',
       interval: this.interval,
@@ -104,7 +112,6 @@ export class IntervalRecorder implements Recorder {
       histograms,
     })
     this.counters = {}
-    this.histograms = new Map()
     // Levels carry on into the next interval until changed; an interval with only levels still counts.
     this.dirty = Object.keys(this.gauges).length > 0
   }

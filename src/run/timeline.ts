@@ -21,7 +21,18 @@ interface Bucket {
   counters: Record<string, number>
   /** Levels per worker, so a worker's later sample replaces its earlier one within a bucket. */
   gauges: Map<number, Record<string, number>>
-  histograms: Map<string, LatencyHistogram>
+  /**
+   * Encoded latency histograms by name, decoded only when the timeline is built: a decoded
+   * histogram holds ~90 KB of counts, an encoded one a few hundred bytes.
+   */
+  histograms: Map<string, string[]>
+}
+
+/** Decode and merge encoded histograms into one. */
+function mergeEncoded(encoded: readonly string[]): LatencyHistogram {
+  const total = LatencyHistogram.decode(encoded[0]!)
+  for (const one of encoded.slice(1)) total.merge(LatencyHistogram.decode(one))
+  return total
 }
 
 function addInto(into: Record<string, number>, from: Record<string, number>): void {
@@ -49,10 +60,9 @@ export class TimelineBuilder {
     addInto(bucket.counters, sample.counters)
     bucket.gauges.set(worker, sample.gauges)
     for (const [name, encoded] of Object.entries(sample.histograms)) {
-      const histogram = LatencyHistogram.decode(encoded)
       const into = bucket.histograms.get(name)
-      if (into) into.merge(histogram)
-      else bucket.histograms.set(name, histogram)
+      if (into) into.push(encoded)
+      else bucket.histograms.set(name, [encoded])
     }
     if (this.buckets.size > this.maxSamples) this.coarsen()
   }
@@ -65,7 +75,8 @@ export class TimelineBuilder {
       .map(([index, bucket]) => {
         const sample: TimelineSample = { at: index * width, ms: width, ...bucket.counters }
         for (const levels of bucket.gauges.values()) addInto(sample, levels)
-        for (const [name, histogram] of bucket.histograms) {
+        for (const [name, encoded] of bucket.histograms) {
+          const histogram = mergeEncoded(encoded)
           sample[`${name}P50Ms`] = round3(histogram.percentileMs(50))
           sample[`${name}P95Ms`] = round3(histogram.percentileMs(95))
           sample[`${name}P99Ms`] = round3(histogram.percentileMs(99))
@@ -94,10 +105,16 @@ export class TimelineBuilder {
       addInto(into.counters, from.counters)
       // The later bucket's levels win: a level is what held at the end of the interval.
       for (const [worker, levels] of from.gauges) into.gauges.set(worker, levels)
-      for (const [name, histogram] of from.histograms) {
+      for (const [name, encoded] of from.histograms) {
         const existing = into.histograms.get(name)
-        if (existing) existing.merge(histogram)
-        else into.histograms.set(name, histogram)
+        if (existing) existing.push(...encoded)
+        else into.histograms.set(name, [...encoded])
+      }
+    }
+    // One encoded histogram per name and bucket again, so coarsening bounds memory as well as count.
+    for (const bucket of this.buckets.values()) {
+      for (const [name, encoded] of bucket.histograms) {
+        if (encoded.length > 1) bucket.histograms.set(name, [mergeEncoded(encoded).encode()])
       }
     }
   }

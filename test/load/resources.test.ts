@@ -1,6 +1,11 @@
 import net from 'node:net'
 import { describe, test as unit } from 'vitest'
-import { type ResourceSample, slopePerMinute, summarizeResources } from '../../src/load/resources.js'
+import {
+  floorSlopePerMinute,
+  type ResourceSample,
+  slopePerMinute,
+  summarizeResources,
+} from '../../src/load/resources.js'
 import { expect as fixtureExpect, test } from '../../src/vitest/index.js'
 import { startTcpServer } from '../helpers/tcp.js'
 
@@ -11,6 +16,7 @@ function sample(thread: string, elapsedMs: number, activeResources: number, heap
     elapsedMs,
     activeResources,
     heapUsedBytes: heapMb * 1048576,
+    heapAfterGcBytes: heapMb * 1048576,
     heapTotalBytes: 0,
     arrayBuffersBytes: 0,
     openFds,
@@ -54,6 +60,28 @@ describe('resource summary', () => {
       fixtureExpect(summarizeResources(samples, false).slopesPerMinute).toBeUndefined()
     },
   )
+})
+
+describe('soak slopes', () => {
+  // A heap that climbs 6 MiB within each 10 s collection cycle and drops back, over 2 minutes.
+  const sawtooth = (leakMbPerMin: number) =>
+    Array.from({ length: 120 }, (_, second) =>
+      sample('worker 0', second * 1000, 5, 10 + (second % 10) * 0.6 + (leakMbPerMin * second) / 60, 0),
+    )
+
+  unit('a sawtooth with a flat floor is not a leak; a rising floor is, at its rate', () => {
+    const heap = (s: ResourceSample) => s.heapUsedBytes / 1048576
+    fixtureExpect(Math.abs(floorSlopePerMinute(sawtooth(0), heap))).toBeLessThan(0.2)
+    fixtureExpect(floorSlopePerMinute(sawtooth(3), heap)).toBeCloseTo(3, 0)
+    // The summary leaves out the first and last sample and its windows do not line up with the
+    // 10 s cycle, so it reads the rate within a fifth or so.
+    const summarised = summarizeResources(sawtooth(3), true).slopesPerMinute!.heapUsedMb
+    fixtureExpect(summarised).toBeGreaterThan(2.4)
+    fixtureExpect(summarised).toBeLessThan(3.8)
+    // Few samples: every one is its own window, the plain fit.
+    const line = sawtooth(0).slice(0, 5)
+    fixtureExpect(floorSlopePerMinute(line, heap)).toBe(slopePerMinute(line, heap))
+  })
 })
 
 test('a bounded soak samples every thread and holds its resource limits', async ({ fabric }) => {
