@@ -11,15 +11,19 @@ export {
 } from './fabric/node.js'
 export { ConfigError, type LoadConfig, type TargetLike } from './load/config.js'
 export type { Duration } from './load/duration.js'
+export type { ResourceSample, ResourceSummary } from './load/resources.js'
 export { runLoad } from './load/run.js'
 export { formatSummary, type ReportSummary, summarizeReport } from './load/summary.js'
 export type {
   LoadReport,
   LoadReportBody,
+  RecoverySample,
   ReportConfig,
   RoutePressure,
   StreamSample,
+  TargetProbe,
   TargetStats,
+  TransportSnapshot,
 } from './load/types.js'
 export type { Verdict, VerdictInput, VerdictRule } from './load/verdict/index.js'
 export { formatMetric, verdict, verdictRules } from './load/verdict/index.js'
