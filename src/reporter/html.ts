@@ -1,11 +1,12 @@
 // The self-contained HTML report: uPlot's script and style, the page's script and every run's data
 // are inlined when the page is written, so it opens from disk with no network.
+
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { PAGE_SCRIPT } from './page-script.js'
 import type { ScenarioFile, ScenarioRow } from './scenarios.js'
 import { isFailedRow } from './scenarios.js'
-import { rowCells } from './table.js'
+import { HEADINGS, rowCells } from './table.js'
 
 const require = createRequire(import.meta.url)
 
@@ -25,19 +26,6 @@ function escapeHtml(text: string): string {
 function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c')
 }
-
-const HEADINGS = [
-  'scenario',
-  'verdict',
-  'Mbps',
-  'ack p50',
-  'ack p95',
-  'ack p99',
-  'setup p95',
-  'failovers',
-  'leaks',
-  'time',
-]
 
 const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 20px; color: #111827; }

@@ -1,7 +1,8 @@
 // The scenario table, for a terminal and as GitHub-flavoured Markdown (the CI step summary).
 import type { ScenarioFile, ScenarioRow } from './scenarios.js'
 
-const HEADINGS = [
+/** The table's columns, in order (also the HTML page's). */
+export const HEADINGS = [
   'scenario',
   'verdict',
   'Mbps',

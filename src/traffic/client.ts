@@ -56,19 +56,29 @@ export function pause(ms: number, signal: AbortSignal): Promise<boolean> {
   })
 }
 
+/**
+ * The next connection of a slot: its stats, or undefined when the run is too close to its end
+ * (`lastStartMs`) or aborted. Throws past ctraffic's re-connect limit.
+ */
+export function nextConnection(ctx: SlotContext, lastStartMs: number): ConnStats | undefined {
+  if (ctx.deadline - nowMs() < lastStartMs || ctx.signal.aborted) return undefined
+  if (ctx.conns.length >= ctx.maxConns) {
+    throw new RunError(
+      'internal',
+      `too many re-connects: ${ctx.conns.length} (retries ${ctx.config.retries} x nconn)`,
+    )
+  }
+  const stats = newConnStats(sinceStart(ctx), ctx.config.address)
+  ctx.conns.push(stats)
+  return stats
+}
+
 /** Run one slot until the run ends. */
 export async function runSlot(ctx: SlotContext): Promise<void> {
-  const { config, tally, signal } = ctx
+  const { config, tally } = ctx
   for (;;) {
-    if (ctx.deadline - nowMs() < LAST_CONNECT_MS || signal.aborted) return
-    if (ctx.conns.length >= ctx.maxConns) {
-      throw new RunError(
-        'internal',
-        `too many re-connects: ${ctx.conns.length} (retries ${config.retries} x nconn)`,
-      )
-    }
-    const stats = newConnStats(sinceStart(ctx), config.address)
-    ctx.conns.push(stats)
+    const stats = nextConnection(ctx, LAST_CONNECT_MS)
+    if (!stats) return
     const endOfRun = Math.round((ctx.deadline - ctx.runStartedAt) * 1e6)
     tally.level({ connecting: 1 })
     const socket = await connectWithBackoff(ctx)

@@ -4,8 +4,8 @@ import { randomInt } from 'node:crypto'
 import dgram from 'node:dgram'
 import { RunError } from '../errors/kinds.js'
 import { nowMs } from '../run/events.js'
-import { pause, type SlotContext, sinceStart } from './client.js'
-import { type ConnStats, hostStamp, newConnStats } from './conn-stats.js'
+import { nextConnection, pause, type SlotContext, sinceStart } from './client.js'
+import { type ConnStats, hostStamp } from './conn-stats.js'
 import { TokenBucket } from './limiter.js'
 import { endpoint, READ_TIMEOUT_MS } from './tcp-echo.js'
 
@@ -65,17 +65,10 @@ function send(socket: dgram.Socket, packet: Buffer): Promise<void> {
 
 /** Run one UDP slot until the run ends. */
 export async function runUdpSlot(ctx: SlotContext): Promise<void> {
-  const { config, tally, signal } = ctx
+  const { config, tally } = ctx
   for (;;) {
-    if (ctx.deadline - nowMs() < LAST_UDP_START_MS || signal.aborted) return
-    if (ctx.conns.length >= ctx.maxConns) {
-      throw new RunError(
-        'internal',
-        `too many re-connects: ${ctx.conns.length} (retries ${config.retries} x nconn)`,
-      )
-    }
-    const stats = newConnStats(sinceStart(ctx), config.address)
-    ctx.conns.push(stats)
+    const stats = nextConnection(ctx, LAST_UDP_START_MS)
+    if (!stats) return
     const socket = await open(config.host, config.port)
     socket.on('error', () => undefined)
     stats.Connect = sinceStart(ctx)
