@@ -1,49 +1,15 @@
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import net from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { expect, test } from 'vitest'
-
-function refused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host: '127.0.0.1' })
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(false)
-    })
-    socket.once('error', () => resolve(true))
-  })
-}
+import { refused, runTeardownSuite } from '../helpers/teardown-suite.js'
 
 test('fixtures stop what they started when a test passes, fails or times out', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'quicksand-teardown-'))
-  try {
-    const logFile = join(dir, 'log.ndjson')
-    const result = spawnSync(
-      process.execPath,
-      ['node_modules/vitest/vitest.mjs', 'run', '--config', 'fixtures/suites/teardown/vitest.config.ts'],
-      {
-        env: { ...process.env, QUICKSAND_TEARDOWN_LOG: logFile, NO_COLOR: '1', FORCE_COLOR: '0' },
-        encoding: 'utf8',
-        timeout: 120_000,
-      },
-    )
-    const output = result.stdout + result.stderr
-    expect(result.status, output).toBe(1)
-    expect(result.stdout, output).toMatch(/2 failed \| 1 passed/)
-    expect(output).toMatch(/Test timed out in 1500ms/)
-    const entries = readFileSync(logFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line))
-    const ports = entries.flatMap((e) => e.ports ?? [])
-    expect(ports).toHaveLength(6)
-    for (const port of ports) expect(await refused(port)).toBe(true)
-    expect(entries.find((e) => e.test === 'passes')?.bytes).toBe(10 * 64 * 1024)
-    const last = entries.find((e) => e.test === 'afterAll')
-    expect(last?.leftover, JSON.stringify(last?.resources)).toBeLessThanOrEqual(0)
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+  const { status, stdout, output, entries } = runTeardownSuite('fixtures/suites/teardown/vitest.config.ts')
+  expect(status, output).toBe(1)
+  expect(stdout, output).toMatch(/2 failed \| 1 passed/)
+  expect(output).toMatch(/Test timed out in 1500ms/)
+  const ports = entries.flatMap((e) => (e.ports as number[] | undefined) ?? [])
+  expect(ports).toHaveLength(6)
+  for (const port of ports) expect(await refused(port)).toBe(true)
+  expect(entries.find((e) => e.test === 'passes')?.bytes).toBe(10 * 64 * 1024)
+  const last = entries.find((e) => e.test === 'afterAll')
+  expect(last?.leftover, JSON.stringify(last?.resources)).toBeLessThanOrEqual(0)
 }, 150_000)
