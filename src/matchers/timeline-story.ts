@@ -53,7 +53,7 @@ export function whenOverLimit(
     .at(-1)
   if (before) {
     const gap = over.at - before.at
-    const when = gap >= 0 ? `${formatMetric(gap)} ms after` : 'while'
+    const when = gap >= 0 ? `${formatMetric(gap)} ms after` : 'in the same interval as'
     line += `, ${when} ${describeEvent(before)}`
   }
   return line

@@ -102,7 +102,7 @@ describe('the run-wide quarantine', () => {
       targets,
       streams: 60,
       concurrency: 6,
-      bytesPerStream: 128 * 1024,
+      bytesPerStream: 512 * 1024, // long enough that the kill lands mid-run
       payloadSize: 4096,
       failTarget: 1,
       failAfter: '30ms',

@@ -19,7 +19,7 @@ describe('the reference report fields', () => {
       targets,
       streams: 60,
       concurrency: 6,
-      bytesPerStream: 256 * 1024,
+      bytesPerStream: 1024 * 1024, // long enough that the kill lands mid-run
       payloadSize: 4096,
       failTarget: 1,
       failAfter: '40ms',
@@ -80,9 +80,9 @@ describe('the reference report fields', () => {
       logicalStream: first.stream,
       trafficClass: 'bulk',
       shortSession: true,
-      bytesSent: 256 * 1024,
-      framesSent: 64,
-      acksReceived: 64,
+      bytesSent: 1024 * 1024,
+      framesSent: 256,
+      acksReceived: 256,
     })
     expect(first.targetAttempts).toHaveLength(first.attempts)
     const rerouted = report.streamSamples.find((s) => s.failoverCount > 0)

@@ -115,7 +115,7 @@ describe('runLoad over TCP', () => {
       targets,
       streams: 60,
       concurrency: 6,
-      bytesPerStream: 256 * 1024,
+      bytesPerStream: 1024 * 1024, // long enough that the kill lands mid-run
       payloadSize: 4096,
       failTarget: 1,
       failAfter: '40ms',
@@ -123,7 +123,7 @@ describe('runLoad over TCP', () => {
     expect(targets[1]!.running).toBe(false)
     expect(report.successfulStreams).toBe(60)
     expect(report.failoverEvents).toBeGreaterThan(0)
-    expect(report.bytesSent).toBe(60 * 256 * 1024)
+    expect(report.bytesSent).toBe(60 * 1024 * 1024)
     expect(report.channelLeaks).toBe(0)
     expect(report.verdict).toBe('pass')
     // The timeline accounts for every byte and stream; each failover is an event naming both targets.

@@ -3,16 +3,19 @@ import { expect, test } from '../../src/vitest/index.js'
 
 test('a node killed mid-run: streams fail over within the reroute budget', async ({ fabric }) => {
   const nodes = await fabric.nodes(3)
+  // A 1.2 s soak, so the kill 300 ms in lands while streams run whatever the machine's speed.
   const report = await fabric.load({
     targets: nodes,
-    streams: 300,
+    soak: true,
+    duration: '1200ms',
     concurrency: 32,
     bytesPerStream: 64 * 1024,
     failTarget: 1, // killed 300 ms in, and quarantined for failureQuarantineTtl by every worker
     failAfter: '300ms',
     maxRerouteP95Ms: 1000,
   })
-  expect(report.successfulStreams).toBe(300)
+  expect(report.totalStreams).toBeGreaterThan(0)
+  expect(report.successfulStreams).toBe(report.totalStreams)
   expect(report).toPassVerdict()
   expect(report).toFailOverWithin(2000)
   expect(report).toHaveNoChannelLeaks()

@@ -46,7 +46,7 @@ test('a node killed mid-run is an event of the report, before the failovers it c
     targets: [a, b],
     streams: 60,
     concurrency: 4,
-    bytesPerStream: 128 * 1024,
+    bytesPerStream: 512 * 1024, // long enough that the kill lands mid-run
     payloadSize: 4096,
     failTarget: 1,
     failAfter: '50ms',
