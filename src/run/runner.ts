@@ -162,7 +162,12 @@ export async function runWorkload<Config, Resolved, Task, Partial, Input extends
     for (const run of runs) run.catch(() => undefined)
     results = await Promise.race([Promise.all(runs), stopped])
     // A worker's last samples travel on its own port, beside tinypool's: wait for each port's end.
-    await Promise.race([Promise.all(portsEnded), new Promise((resolve) => setTimeout(resolve, 1000))])
+    let lastWait: NodeJS.Timeout | undefined
+    await Promise.race([
+      Promise.all(portsEnded),
+      new Promise((resolve) => (lastWait = setTimeout(resolve, 1000))),
+    ])
+    clearTimeout(lastWait)
   } finally {
     clearTimeout(overrun)
     if (onAbort) signal?.removeEventListener('abort', onAbort)
