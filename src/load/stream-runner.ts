@@ -82,6 +82,8 @@ export class StreamRunner {
   private readonly pendingCloses: Array<() => Promise<void>> = []
   private readonly runDeadline: number
   private readonly startDeadline: number
+  /** Set once a stream was cut off by the run's end (duration or timeout): no lane starts another. */
+  private cutOff = false
   /** When streams still in flight are cancelled: the run's timeout, or a non-soak run's duration. */
   private readonly cancelDeadline: number
   private nextIndex: number
@@ -219,7 +221,10 @@ export class StreamRunner {
     for (;;) {
       const stream = this.nextIndex
       const now = performance.now()
-      if (now >= this.startDeadline || now >= this.runDeadline || this.signal.aborted) return
+      // A stream cut off at the run's end also ends its lane: the timer that cut it may fire a
+      // little before this thread's clock reaches the deadline, and a new stream would only be
+      // cut off again at once.
+      if (now >= this.startDeadline || now >= this.runDeadline || this.signal.aborted || this.cutOff) return
       if (!config.soak && stream >= config.streams) return
       this.nextIndex += workers
       await this.runStream(stream)
@@ -310,6 +315,7 @@ export class StreamRunner {
           describeFailure(error, formatHostPort(target.host, target.port)),
         )
         if (quarantines(kind)) this.quarantine(index, kind)
+        if (kind === 'run_timeout') this.cutOff = true
         if (kind === 'run_timeout' || kind === 'stream_timeout' || performance.now() >= bound.at) break
       }
     }
