@@ -28,6 +28,7 @@ afterEach(() => {
 function probeWorkload(
   marker: string,
   duringStarts: number[] = [],
+  loadDelayMs = 0,
 ): Workload<
   ProbeTask,
   ProbeTask,
@@ -41,6 +42,8 @@ function probeWorkload(
   writeFileSync(
     join(dir, 'worker.ts'),
     `const marker: string = ${JSON.stringify(marker)}
+// A slow module load stands in for a slow thread start-up.
+await new Promise((resolve) => setTimeout(resolve, ${loadDelayMs}))
 export default {
   async run(task: { rounds: number; fail?: string }, signal: AbortSignal, recorder: any): Promise<{ marker: string; rounds: number; began: number }> {
     const began = performance.timeOrigin + performance.now()
@@ -112,11 +115,14 @@ describe('the runner', () => {
 
   test("a workload's actions during the run start once every worker is ready", async () => {
     const duringStarts: number[] = []
-    const report = await runWorkload(probeWorkload('x', duringStarts), { rounds: 3 })
-    // during() ran once, after both workers had loaded the workload and begun their task, so a
-    // failAfter counts from when the load sends, not from thread start-up.
+    const started = performance.timeOrigin + performance.now()
+    const report = await runWorkload(probeWorkload('x', duringStarts, 400), { rounds: 3 })
+    // during() ran once, only after both workers had spent 400 ms loading the workload, so a
+    // failAfter counts from when the load sends, not from thread start-up. Both times are taken
+    // on this thread: worker clocks may differ from it by a fraction of a millisecond.
+    expect(report.rounds).toBe(6)
     expect(duringStarts).toHaveLength(1)
-    expect(duringStarts[0]).toBeGreaterThanOrEqual(Math.max(...report.began) - 1)
+    expect(duringStarts[0]! - started).toBeGreaterThanOrEqual(400)
   })
 
   test("a worker's failure rejects the run with its classified kind", async () => {
