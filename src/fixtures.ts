@@ -4,6 +4,7 @@ import { createFabricFixture, type FabricFixture } from './fabric/fixture.js'
 import type { LoadReport } from './load/types.js'
 import { createProxyFixture, type ProxyFixture, seedFromName } from './proxy/fixture.js'
 import { EventBus } from './run/events.js'
+import type { RunProgress } from './run/runner.js'
 import {
   createEchoFixture,
   createTrafficFixture,
@@ -19,6 +20,8 @@ export interface FixtureScope {
   readonly events: EventBus
   /** Hand every report a run of the test returns to the framework side (metadata, reporters). */
   report(report: LoadReport): void
+  /** Hand a running load's or traffic run's progress to the framework side (terminal lines). */
+  progress(update: RunProgress): void
 }
 
 /** One fixture: how to make it for a test and how to stop what it started. */
@@ -32,7 +35,12 @@ export interface FixtureDefinition<T> {
 /** The fixture table. */
 export const fixtureTable = {
   fabric: {
-    create: (scope) => createFabricFixture({ events: scope.events, onReport: (r) => scope.report(r) }),
+    create: (scope) =>
+      createFabricFixture({
+        events: scope.events,
+        onReport: (r) => scope.report(r),
+        onProgress: (p) => scope.progress(p),
+      }),
     close: (fabric) => fabric.closeAll(),
     teardownOrder: 1,
   } satisfies FixtureDefinition<FabricFixture>,
@@ -42,7 +50,7 @@ export const fixtureTable = {
     teardownOrder: 2,
   } satisfies FixtureDefinition<ProxyFixture>,
   traffic: {
-    create: (scope) => createTrafficFixture(scope.events),
+    create: (scope) => createTrafficFixture(scope.events, (p) => scope.progress(p)),
     close: (traffic) => traffic.closeAll(),
     teardownOrder: 0,
   } satisfies FixtureDefinition<TrafficFixture>,
@@ -70,10 +78,15 @@ export class TestScope implements FixtureScope {
   constructor(
     readonly testName: string,
     private readonly onReport: (report: LoadReport) => void = () => undefined,
+    private readonly onProgress: (update: RunProgress) => void = () => undefined,
   ) {}
 
   report(report: LoadReport): void {
     this.onReport(report)
+  }
+
+  progress(update: RunProgress): void {
+    this.onProgress(update)
   }
 
   /** The test's fixture `name`, made on first use. */

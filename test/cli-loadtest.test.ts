@@ -8,7 +8,7 @@ import { LOADTEST_FLAGS, loadConfigOf, loadtestMain } from '../src/cli/loadtest.
 import type { LoadReport } from '../src/load/types.js'
 
 /** Runs the command in-process and keeps what it wrote. */
-async function run(argv: string[], stopped?: () => Promise<string>) {
+async function run(argv: string[], stopped?: () => Promise<string>, progress?: boolean) {
   let out = ''
   const err: string[] = []
   const code = await loadtestMain(argv, {
@@ -17,6 +17,7 @@ async function run(argv: string[], stopped?: () => Promise<string>) {
     },
     err: (l) => void err.push(l),
     ...(stopped ? { stopped } : {}),
+    ...(progress === undefined ? {} : { progress }),
   })
   return { code, out, err }
 }
@@ -142,6 +143,8 @@ describe('quicksand loadtest', () => {
       expect(report).toMatchObject({ verdict: 'pass', successfulStreams: 20, bytesSent: 20 * 8192 })
       expect(report.config.targets).toHaveLength(2)
       expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ verdict: 'pass', bytesSent: 20 * 8192 })
+      // Not a terminal: no progress lines.
+      expect(pass.err.filter((line) => line.includes(' streams/s'))).toEqual([])
       const fail = await run([...common, '--min-throughput-mbps', '1000000'])
       expect(fail.code).toBe(1)
       expect((JSON.parse(fail.out) as LoadReport).verdictReasons[0]).toMatch(
@@ -150,6 +153,28 @@ describe('quicksand loadtest', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+
+  test('a soak prints a progress line on stderr at most once a second when asked (as on a terminal)', async () => {
+    const soak = [
+      '--transport',
+      'tcp',
+      '--nodes',
+      '1',
+      '--soak',
+      '--duration',
+      '2500ms',
+      '--concurrency',
+      '2',
+    ]
+    const { code, err } = await run([...soak, '--bytes-per-stream', '4096'], undefined, true)
+    expect(code).toBe(0)
+    const lines = err.filter((line) => line.startsWith('quicksand loadtest: load '))
+    expect(lines.length, err.join('\n')).toBeGreaterThanOrEqual(2)
+    expect(lines.length).toBeLessThanOrEqual(4)
+    expect(lines.at(-1)).toMatch(
+      /^quicksand loadtest: load [\d,]+ streams, [\d,]+ streams\/s, \d\.\d s of 2\.5 s$/,
+    )
   })
 
   test('server mode prints one JSON line per node and stops when told; client mode drives them', async () => {

@@ -4,9 +4,10 @@
 import { parseHostPort } from '../address.js'
 import { type FabricNode, startNode } from '../fabric/node.js'
 import type { LoadConfig } from '../load/config.js'
-import { runLoad } from '../load/run.js'
+import { type RunOptions, runLoad } from '../load/run.js'
 import type { LoadReport } from '../load/types.js'
 import { HARD_MAX_PAYLOAD } from '../protocol/frames.js'
+import { ProgressLine } from '../run/progress-line.js'
 import { FlagError, type FlagSpec, flagUsage, parseFlags } from './go-flags.js'
 
 /** Where the command writes; tests pass their own. */
@@ -15,6 +16,23 @@ export interface LoadtestIo {
   err(line: string): void
   /** Resolves when the server mode should stop (SIGINT/SIGTERM by default). */
   stopped?: () => Promise<string>
+  /** Print a progress line on err at most once a second while a load runs (default: when stderr is a terminal). */
+  progress?: boolean
+}
+
+/** The run options that print the load's progress on `io.err`, when asked or on a terminal. */
+function progressOptions(io: LoadtestIo): RunOptions {
+  if (!(io.progress ?? process.stderr.isTTY === true)) return {}
+  const lines = new ProgressLine()
+  let printedAt = Number.NEGATIVE_INFINITY
+  return {
+    onProgress(progress) {
+      const now = performance.now()
+      if (now - printedAt < 1000) return
+      printedAt = now
+      io.err(`quicksand loadtest: ${lines.format(progress)}`)
+    },
+  }
 }
 
 const S = 1000
@@ -340,7 +358,7 @@ async function client(values: Record<string, number | boolean | string>, io: Loa
     io.err('quicksand loadtest: no -fingerprints: accepting any certificate the targets present')
   }
   const entries = targets.map((url, i) => (fingerprints[i] ? { url, fingerprint: fingerprints[i] } : url))
-  return report(await runLoad(loadConfigOf(values, entries)), io)
+  return report(await runLoad(loadConfigOf(values, entries), progressOptions(io)), io)
 }
 
 async function all(values: Record<string, number | boolean | string>, io: LoadtestIo): Promise<number> {
@@ -352,7 +370,7 @@ async function all(values: Record<string, number | boolean | string>, io: Loadte
       config.failTarget = failTarget
       config.failAfter = Math.max(0, values['fail-after'] as number)
     }
-    return report(await runLoad(config), io)
+    return report(await runLoad(config, progressOptions(io)), io)
   } finally {
     for (const node of nodes) await node.kill()
   }

@@ -4,6 +4,7 @@ import type { LoadConfig } from '../load/config.js'
 import { runLoad } from '../load/run.js'
 import type { LoadReport } from '../load/types.js'
 import { defaultEventBus, type EventBus } from '../run/events.js'
+import type { RunProgress } from '../run/runner.js'
 import { type FabricNode, type NodeOptions, type NodeTuple, startNode } from './node.js'
 
 /** The `fabric` fixture: start nodes and run loads; everything started is stopped by closeAll(). */
@@ -24,9 +25,11 @@ export interface FabricFixtureOptions {
   onReport?: (report: LoadReport) => void
   /** Where nodes and loads publish their events; default the process-wide bus. */
   events?: EventBus
+  /** Called as a load runs with its progress (see RunOptions.onProgress). */
+  onProgress?: (progress: RunProgress) => void
 }
 
-const FIXTURE_OPTION_KEYS = Object.keys({ onReport: true, events: true } satisfies Record<
+const FIXTURE_OPTION_KEYS = Object.keys({ onReport: true, events: true, onProgress: true } satisfies Record<
   keyof FabricFixtureOptions,
   true
 >)
@@ -62,7 +65,12 @@ export function createFabricFixture(options: FabricFixtureOptions = {}): FabricF
       return created as NodeTuple<typeof count>
     },
     async load(config) {
-      const report = await runLoad(config, { signal: loads.signal, events })
+      const onProgress = options.onProgress
+      const report = await runLoad(config, {
+        signal: loads.signal,
+        events,
+        ...(onProgress ? { onProgress } : {}),
+      })
       options.onReport?.(report)
       return report
     },

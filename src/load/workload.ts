@@ -82,4 +82,11 @@ export const loadWorkload: Workload<LoadConfig, ResolvedConfig, WorkerTask, Work
     )
   },
   verdict: (report) => verdict(report),
+  progress: (config) => ({
+    counters: ['streamsOk', 'streamsFailed'],
+    unit: 'streams',
+    // A soak keeps starting streams until its duration: only the duration bounds it.
+    ...(config.soak ? {} : { total: config.streams }),
+    ...(config.durationMs > 0 ? { durationMs: config.durationMs } : {}),
+  }),
 }

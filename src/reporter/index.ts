@@ -2,6 +2,7 @@
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { renderReportPage } from './html.js'
+import { PROGRESS_DIR_KEY, ProgressTicker } from './progress.js'
 import { RUN_DIR_KEY } from './run-file.js'
 import { collectScenarios, type FinishedModule } from './scenarios.js'
 import { markdownTables, textTables } from './table.js'
@@ -12,6 +13,8 @@ export interface QuicksandReporterOptions {
   outputDir?: string
   /** Markdown file the table is appended to (default: $GITHUB_STEP_SUMMARY when set); false for none. */
   stepSummary?: string | false
+  /** Print a progress line of long runs at most once a second (default: when stdout is a terminal). */
+  progress?: boolean
 }
 
 /** The parts of the Vitest instance the reporter uses (structural, across Vitest 3, 4 and 5). */
@@ -26,6 +29,7 @@ export class QuicksandReporter {
   private readonly options: QuicksandReporterOptions
   private root = process.cwd()
   private log: (text: string) => void = (text) => console.log(text)
+  private ticker: ProgressTicker | undefined
 
   constructor(options: QuicksandReporterOptions = {}) {
     this.options = options
@@ -44,11 +48,21 @@ export class QuicksandReporter {
     rmSync(runs, { recursive: true, force: true })
     mkdirSync(runs, { recursive: true })
     // Tests read it with inject(); without it the fixture writes no files.
-    ;(vitest.provide as ((key: string, value: string) => void) | undefined)?.call(vitest, RUN_DIR_KEY, runs)
+    const provide = vitest.provide as ((key: string, value: string) => void) | undefined
+    provide?.call(vitest, RUN_DIR_KEY, runs)
+    if (this.options.progress ?? process.stdout.isTTY === true) {
+      const progress = join(this.outputDir, 'progress')
+      rmSync(progress, { recursive: true, force: true })
+      mkdirSync(progress, { recursive: true })
+      provide?.call(vitest, PROGRESS_DIR_KEY, progress)
+      this.ticker = new ProgressTicker(progress, (line) => this.log(line))
+      this.ticker.start()
+    }
   }
 
   /** Vitest calls this after the run: print the tables, write the page and the CI summary. */
   onTestRunEnd(modules: ReadonlyArray<FinishedModule>): void {
+    this.ticker?.stop()
     const files = collectScenarios(modules, this.root)
     if (files.length === 0) return
     const page = join(this.outputDir, 'index.html')

@@ -9,7 +9,7 @@ import { RunError } from '../errors/kinds.js'
 import { defaultEventBus, type EventBus, nowMs } from './events.js'
 import type { TaskMessage, TaskResult, WorkerMessage } from './protocol.js'
 import { TimelineBuilder } from './timeline.js'
-import type { ReportEvent, RunRecord, Verdict, Workload } from './workload.js'
+import type { ProgressMeasure, ReportEvent, RunRecord, Verdict, Workload } from './workload.js'
 
 /** Default length of one timeline interval. */
 export const DEFAULT_SAMPLE_INTERVAL_MS = 100
@@ -35,8 +35,14 @@ const RUN_OPTION_KEYS = Object.keys({
 
 /** How far a run is: ms since it started and its counters so far (bytes, streamsOk, errors, ...). */
 export interface RunProgress {
+  /** The workload's name ('load', 'traffic', ...). */
+  workload: string
   elapsedMs: number
   totals: Record<string, number>
+  /** The work done so far, in the workload's own unit (streams, packets), when it says what that is. */
+  done?: number
+  /** What `done` counts, and the planned total and duration where the config gives them. */
+  measure?: ProgressMeasure
 }
 
 // Under quicksand's own tests the modules run from src/*.ts: the workers then run the sources
@@ -100,10 +106,20 @@ export async function runWorkload<Config, Resolved, Task, Partial, Input extends
     if (!finished) cleanup = workload.during?.(resolved, config)
   }
   const totals: Record<string, number> = {}
+  const measure = options.onProgress ? workload.progress?.(resolved) : undefined
   const progress = (counters: Record<string, number>) => {
     if (!options.onProgress) return
     for (const [name, n] of Object.entries(counters)) totals[name] = (totals[name] ?? 0) + n
-    options.onProgress({ elapsedMs: round3(nowMs() - runStartedAt), totals: { ...totals } })
+    const update: RunProgress = {
+      workload: workload.name,
+      elapsedMs: round3(nowMs() - runStartedAt),
+      totals: { ...totals },
+    }
+    if (measure) {
+      update.measure = measure
+      update.done = measure.counters.reduce((sum, name) => sum + (totals[name] ?? 0), 0)
+    }
+    options.onProgress(update)
   }
   const portsEnded: Array<Promise<void>> = []
   const messages = tasks.map((task, index): [TaskMessage<Task>, MessagePort] => {

@@ -47,6 +47,20 @@ export interface Workload<Config, Resolved, Task, Partial, Input extends object>
   merge(config: Resolved, partials: Partial[], span: RunSpan, input: Config): Input
   /** Judge the report body (timeline and events included). */
   verdict(input: Input & RunRecord): Verdict
+  /** What "done" means while it runs (progress lines): which counters, out of how many. */
+  progress?(config: Resolved): ProgressMeasure
+}
+
+/** How a run's progress is read from its counters. */
+export interface ProgressMeasure {
+  /** Counters whose sum is the work done so far (e.g. streamsOk + streamsFailed). */
+  counters: readonly string[]
+  /** What they count, plural ('streams', 'packets'). */
+  unit: string
+  /** How many there will be in all, when the config says so. */
+  total?: number
+  /** How long the run is planned to last (ms), when the config says so. */
+  durationMs?: number
 }
 
 /** What the runner adds to every report. */

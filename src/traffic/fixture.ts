@@ -2,6 +2,7 @@
 // ends; echo servers (and fronts) started for a test are killed after it.
 import { RunError } from '../errors/kinds.js'
 import { defaultEventBus, type EventBus } from '../run/events.js'
+import type { RunProgress } from '../run/runner.js'
 import type { TrafficConfig } from './config.js'
 import { type EchoFront, type EchoFrontOptions, startEchoFront } from './echo-front.js'
 import { type EchoServer, type EchoServerOptions, startEchoServer } from './echo-server.js'
@@ -26,11 +27,15 @@ export interface EchoFixture {
   closeAll(): Promise<void>
 }
 
-/** Create a traffic fixture whose runs publish on `events`. */
-export function createTrafficFixture(events: EventBus = defaultEventBus): TrafficFixture {
+/** Create a traffic fixture whose runs publish on `events` and report their progress to `onProgress`. */
+export function createTrafficFixture(
+  events: EventBus = defaultEventBus,
+  onProgress?: (progress: RunProgress) => void,
+): TrafficFixture {
   let runs = new AbortController()
   return {
-    run: (config) => runTraffic(config, { signal: runs.signal, events }),
+    run: (config) =>
+      runTraffic(config, { signal: runs.signal, events, ...(onProgress ? { onProgress } : {}) }),
     async closeAll() {
       runs.abort(new RunError('aborted', 'the test ended while it ran'))
       runs = new AbortController()

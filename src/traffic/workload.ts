@@ -52,5 +52,6 @@ export function trafficWorkload(
       const reasons = verdictReasons(report)
       return { verdict: reasons.length === 0 ? 'pass' : 'fail', verdictReasons: reasons }
     },
+    progress: (config) => ({ counters: ['received'], unit: 'packets', durationMs: config.durationMs }),
   }
 }

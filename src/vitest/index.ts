@@ -4,6 +4,7 @@ import { fixtureNames, type QuicksandFixtures, TestScope } from '../fixtures.js'
 import { type ReportSummary, summarizeReport } from '../load/summary.js'
 import { matchers } from '../matchers/index.js'
 import type { ProxyFixture } from '../proxy/fixture.js'
+import { PROGRESS_DIR_KEY, ProgressWriter } from '../reporter/progress.js'
 import { earlierProxyEvents, RUN_DIR_KEY, writeRunFile } from '../reporter/run-file.js'
 
 expect.extend(matchers)
@@ -34,21 +35,29 @@ export const test = baseTest.extend<QuicksandFixtures & QuicksandScope>({
     const meta = task.meta as { quicksand?: ReportSummary[]; quicksandRunFiles?: string[] }
     // Set by quicksand/reporter: each full report goes to a file there, its path into the metadata.
     const runDir = (inject as (key: string) => string | undefined)(RUN_DIR_KEY)
-    const scope: TestScope = new TestScope(task.name, (report) => {
-      meta.quicksand ??= []
-      meta.quicksand.push(summarizeReport(report))
-      if (runDir) {
-        meta.quicksandRunFiles ??= []
-        const earlier = earlierProxyEvents(scope.events.between(), report)
-        const test = { id: task.id, name: task.name }
-        meta.quicksandRunFiles.push(
-          writeRunFile(runDir, test, meta.quicksandRunFiles.length, report, earlier),
-        )
-      }
-    })
+    // Set by quicksand/reporter when its terminal is a TTY: long runs write their progress there.
+    const progressDir = (inject as (key: string) => string | undefined)(PROGRESS_DIR_KEY)
+    const progress = progressDir ? new ProgressWriter(progressDir, task.id, task.name) : undefined
+    const scope: TestScope = new TestScope(
+      task.name,
+      (report) => {
+        meta.quicksand ??= []
+        meta.quicksand.push(summarizeReport(report))
+        if (runDir) {
+          meta.quicksandRunFiles ??= []
+          const earlier = earlierProxyEvents(scope.events.between(), report)
+          const test = { id: task.id, name: task.name }
+          meta.quicksandRunFiles.push(
+            writeRunFile(runDir, test, meta.quicksandRunFiles.length, report, earlier),
+          )
+        }
+      },
+      (update) => progress?.update(update),
+    )
     try {
       await use(scope)
     } finally {
+      progress?.close()
       await scope.close()
     }
   },
