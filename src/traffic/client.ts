@@ -151,7 +151,13 @@ async function paceEchoes(ctx: SlotContext, stats: ConnStats, reader: EchoReader
   const packet = Buffer.alloc(psize)
   // A random start offset within one packet, so the connections do not send in lockstep.
   const offset = bucket.reserve(randomInt(psize))
-  if (offset > 0 && !(await pause(offset, signal))) return
+  // ctraffic notices a reset connection only at its next send; here the wait for that send ends
+  // when the connection breaks, so the failure is counted (and replaced) when it happens.
+  const waiting = AbortSignal.any([signal, reader.brokenSignal])
+  if (offset > 0 && !(await pause(offset, waiting))) {
+    if (reader.failed && !signal.aborted) throw reader.failed
+    return
+  }
   bucket.drain(psize)
   // The deadline on the performance clock, so each packet reads the clock once or twice, not a dozen times.
   const deadline = ctx.deadline - performance.timeOrigin
@@ -160,7 +166,10 @@ async function paceEchoes(ctx: SlotContext, stats: ConnStats, reader: EchoReader
     const wait = bucket.reserve(psize, now)
     // As Go's limiter, a wait that would end past the deadline ends the connection cleanly.
     if (now + wait > deadline) return
-    if (wait > 0 && !(await pause(wait, signal))) return
+    if (wait > 0 && !(await pause(wait, waiting))) {
+      if (reader.failed && !signal.aborted) throw reader.failed
+      return
+    }
     if (signal.aborted) return
     const sentAt = wait > 0 ? performance.now() : now
     reader.write(packet)

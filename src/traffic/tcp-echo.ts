@@ -48,6 +48,9 @@ export class EchoReader {
   private waiter: { need: number; resolve: () => void; reject: (e: Error) => void } | undefined
   private failure: Error | undefined
   private timer: NodeJS.Timeout | undefined
+  private readonly broken = new AbortController()
+  /** Aborts when the connection breaks, so a wait for the next send slot ends at once. */
+  readonly brokenSignal: AbortSignal = this.broken.signal
   /** The host name stamped into the first reply, once it is in. */
   host: string | undefined
 
@@ -89,7 +92,13 @@ export class EchoReader {
 
   private fail(error: Error): void {
     this.failure ??= error
+    this.broken.abort(this.failure)
     this.check()
+  }
+
+  /** What broke the connection, if something did. */
+  get failed(): Error | undefined {
+    return this.failure
   }
 
   private check(): void {
