@@ -104,6 +104,8 @@ const MAX_HOPS = 16
 const MAX_PPS = 10_000_000
 const MAX_COUNT = 2 ** 32 - 1
 const MAX_UDP_PAYLOAD = 65_507
+// Checked against the path MTU first, then against what a UDP datagram can carry.
+const MAX_PACKET_SIZE = 1_000_000
 const MAX_BUFFER_PACKETS = 1_000_000
 const MAX_DELAY_US = 1_000_000
 const MAX_DURATION_MS = 24 * 3_600_000
@@ -243,7 +245,7 @@ export function resolvePipelineConfig(config: unknown): ResolvedPipelineConfig {
   const packetSize =
     config.packetSize === undefined
       ? DEFAULT_PACKET_SIZE
-      : integer('packetSize', config.packetSize, HEADER_BYTES, MAX_UDP_PAYLOAD)
+      : integer('packetSize', config.packetSize, HEADER_BYTES, MAX_PACKET_SIZE)
   const mtu = loopbackMtu()
   if (packetSize + IP_UDP_OVERHEAD > mtu) {
     throw new ConfigError(
@@ -251,6 +253,13 @@ export function resolvePipelineConfig(config: unknown): ResolvedPipelineConfig {
       packetSize,
       `at most ${mtu - IP_UDP_OVERHEAD}`,
       `packetSize ${packetSize} + ${IP_UDP_OVERHEAD} bytes of IP/UDP headers = ${packetSize + IP_UDP_OVERHEAD} bytes is over the path MTU of ${mtu} bytes (loopback): the packets would be fragmented; use a packetSize of at most ${mtu - IP_UDP_OVERHEAD}`,
+    )
+  }
+  if (packetSize > MAX_UDP_PAYLOAD) {
+    throw new ConfigError(
+      'packetSize',
+      packetSize,
+      `at most ${MAX_UDP_PAYLOAD} (the largest UDP payload over IPv4)`,
     )
   }
   if ((config.count === undefined) === (config.duration === undefined)) {
