@@ -30,6 +30,21 @@ export { formatMetric, verdict, verdictRules } from './load/verdict/index.js'
 export type { QuicksandMatchers } from './matchers/index.js'
 export { isLoadReport, matchers } from './matchers/index.js'
 export { LatencyHistogram } from './metrics/histogram.js'
+export type {
+  GeneratorReport,
+  HopCounters,
+  HopReport,
+  ImpairmentReport,
+  PipelineAccounting,
+  PipelineConfig,
+  PipelineHopHandle,
+  PipelineImpairment,
+  PipelineReport,
+  PipelineRunOptions,
+  RelayHopOptions,
+  SinkReport,
+} from './pipeline/index.js'
+export { runPipeline } from './pipeline/index.js'
 export type { ControlListenOptions, ControlServer } from './proxy/control/http.js'
 export { type LabMode, type LabModeState, type LabStats, startLabControl } from './proxy/control/lab.js'
 export { startControlServer, TOXIPROXY_DEFAULT_PORT } from './proxy/control/toxiproxy.js'

@@ -3,6 +3,9 @@ import { RunError } from '../errors/kinds.js'
 import type { LoadConfig } from '../load/config.js'
 import { runLoad } from '../load/run.js'
 import type { LoadReport } from '../load/types.js'
+import type { PipelineConfig } from '../pipeline/config.js'
+import { createPipelineFixture, type PipelineFixture } from '../pipeline/fixture.js'
+import type { PipelineReport } from '../pipeline/report.js'
 import { defaultEventBus, type EventBus } from '../run/events.js'
 import type { RunProgress } from '../run/runner.js'
 import { type FabricNode, type NodeOptions, type NodeTuple, startNode } from './node.js'
@@ -15,6 +18,8 @@ export interface FabricFixture {
   nodes<N extends number>(count: N, options?: NodeOptions): Promise<NodeTuple<N>>
   /** Run a load (see runLoad). */
   load(config: LoadConfig): Promise<LoadReport>
+  /** Run a multi-hop UDP relay pipeline to completion (see runPipeline). */
+  pipeline(config: PipelineConfig): Promise<PipelineReport>
   /** Stop every node this fixture started. */
   closeAll(): Promise<void>
 }
@@ -41,6 +46,8 @@ export function createFabricFixture(options: FabricFixtureOptions = {}): FabricF
   const events = options.events ?? defaultEventBus
   // Loads still running at teardown (a test that timed out) are aborted, not left to run on.
   let loads = new AbortController()
+  // Made on first use, so a test that runs no pipeline pays nothing for it.
+  let pipelines: PipelineFixture | undefined
   const node = async (options?: NodeOptions) => {
     // Nodes publish on the fixture's bus unless told otherwise; anything else startNode checks.
     const withBus =
@@ -74,7 +81,12 @@ export function createFabricFixture(options: FabricFixtureOptions = {}): FabricF
       options.onReport?.(report)
       return report
     },
+    pipeline(config) {
+      pipelines ??= createPipelineFixture(events)
+      return pipelines.pipeline(config)
+    },
     async closeAll() {
+      await pipelines?.closeAll()
       loads.abort(new RunError('aborted', 'the test ended while it ran'))
       loads = new AbortController()
       const nodes = [...started]

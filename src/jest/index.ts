@@ -90,6 +90,11 @@ export function useEcho(): EchoFixture {
   return useFixture('echo')
 }
 
+/** The fabric fixture for pipelines in Jest: `usePipeline().pipeline(config)`; pipelines still running when a test ends are stopped. */
+export function usePipeline(): FabricFixture {
+  return useFixture('fabric')
+}
+
 export type { QuicksandFixtures } from '../fixtures.js'
 // Brings the matcher types onto Jest's expect for every file that imports this entry.
 export type { QuicksandMatchers } from '../matchers/jest-types.js'

@@ -1,3 +1,5 @@
+import { toConservePackets } from './to-conserve-packets.js'
+import { toDropOnlyAt } from './to-drop-only-at.js'
 import { toFailOverWithin } from './to-fail-over-within.js'
 import { toHaveNoChannelLeaks } from './to-have-no-channel-leaks.js'
 import { toHaveVerdictReason } from './to-have-verdict-reason.js'
@@ -12,6 +14,7 @@ import { toStayUnderAckP99 } from './to-stay-under-ack-p99.js'
 import { toStayUnderRetransmits } from './to-stay-under-retransmits.js'
 import { toStayUnderSetupP95 } from './to-stay-under-setup-p95.js'
 import { toStayWithinResources } from './to-stay-within-resources.js'
+import { toSustainPps } from './to-sustain-pps.js'
 import { toSustainThroughput } from './to-sustain-throughput.js'
 
 export type { MatcherContext, MatcherHintOptions, MatcherResult } from './context.js'
@@ -19,6 +22,8 @@ export { isLoadReport, loadReportProblem } from './report-guard.js'
 export type { KeepConnectionsOptions } from './to-keep-connections.js'
 export type { QuicksandMatchers } from './types.js'
 export {
+  toConservePackets,
+  toDropOnlyAt,
   toFailOverWithin,
   toHaveNoChannelLeaks,
   toHaveVerdictReason,
@@ -33,6 +38,7 @@ export {
   toStayUnderRetransmits,
   toStayUnderSetupP95,
   toStayWithinResources,
+  toSustainPps,
   toSustainThroughput,
 }
 
@@ -53,4 +59,7 @@ export const matchers = {
   toStayUnderRetransmits,
   toStayWithinResources,
   toSustainThroughput,
+  toConservePackets,
+  toDropOnlyAt,
+  toSustainPps,
 }

@@ -37,4 +37,10 @@ export interface QuicksandMatchers<R = unknown> {
   toStayUnderRetransmits(max: number): R
   /** Every disturbance of a traffic run recovered within `ms` milliseconds. */
   toRecoverWithin(ms: number): R
+  /** A pipeline's accounting balances: unexplainedLoss is 0; on failure prints the per-hop table. */
+  toConservePackets(): R
+  /** A pipeline dropped packets only at these places ('hop2.bufExhaust', 'impair1', ...) and lost none unexplained. */
+  toDropOnlyAt(...places: string[]): R
+  /** A pipeline delivered at least `pps` packets per second. */
+  toSustainPps(pps: number): R
 }

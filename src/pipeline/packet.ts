@@ -1,0 +1,38 @@
+import { crc32 } from 'node:zlib'
+
+// A pipeline packet: 'QSPL' | sequence number (u32 BE) | checksum (u32 BE) | payload. The checksum
+// is CRC-32 over the payload, continued over magic and sequence number, so the sender computes the
+// payload's part once and each packet costs 8 bytes of CRC; the sink checks every byte.
+
+/** Bytes before the payload. */
+export const HEADER_BYTES = 12
+/** The first four bytes of every pipeline packet: anything else is foreign traffic. */
+export const MAGIC = 0x5153504c // 'QSPL'
+
+/** Bytes of IPv4 + UDP headers around a datagram on the wire. */
+export const IP_UDP_OVERHEAD = 28
+
+/** The payload every packet of a run carries (a fixed pattern) and its CRC-32. */
+export function packetTemplate(packetSize: number): { packet: Buffer; payloadCrc: number } {
+  const packet = Buffer.alloc(packetSize)
+  packet.writeUInt32BE(MAGIC, 0)
+  for (let i = HEADER_BYTES; i < packetSize; i++) packet[i] = (i * 31 + 7) & 0xff
+  return { packet, payloadCrc: crc32(packet.subarray(HEADER_BYTES)) }
+}
+
+/** Stamp sequence number `seq` and its checksum into a copy of the template. */
+export function stampPacket(packet: Buffer, seq: number, payloadCrc: number): void {
+  packet.writeUInt32BE(seq >>> 0, 4)
+  packet.writeUInt32BE(crc32(packet.subarray(0, 8), payloadCrc), 8)
+}
+
+/** Whether a datagram carries the pipeline's header (long enough, right magic). */
+export function isPipelinePacket(datagram: Buffer): boolean {
+  return datagram.length >= HEADER_BYTES && datagram.readUInt32BE(0) === MAGIC
+}
+
+/** Whether a pipeline packet's checksum matches its bytes. */
+export function checksumMatches(datagram: Buffer): boolean {
+  const expected = crc32(datagram.subarray(0, 8), crc32(datagram.subarray(HEADER_BYTES)))
+  return datagram.readUInt32BE(8) === expected
+}

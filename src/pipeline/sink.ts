@@ -1,0 +1,74 @@
+import dgram from 'node:dgram'
+import type { MessagePort } from 'node:worker_threads'
+import { checksumMatches, isPipelinePacket } from './packet.js'
+import type { SinkCounters, SinkData, ToWorker } from './protocol.js'
+
+/** A growable bitmap of the sequence numbers seen. */
+class SeenSet {
+  private bits: Uint8Array
+  constructor(expected: number) {
+    this.bits = new Uint8Array(Math.ceil(Math.max(expected, 1024) / 8))
+  }
+  /** Mark `seq`; false when it was marked already. */
+  add(seq: number): boolean {
+    const byte = seq >>> 3
+    if (byte >= this.bits.length) {
+      const grown = new Uint8Array(Math.max(byte + 1, this.bits.length * 2))
+      grown.set(this.bits)
+      this.bits = grown
+    }
+    const mask = 1 << (seq & 7)
+    if ((this.bits[byte]! & mask) !== 0) return false
+    this.bits[byte]! |= mask
+    return true
+  }
+}
+
+/** The sink: counts each packet as delivered, duplicated, reordered or corrupted. */
+export function runSink(data: SinkData, port: MessagePort): void {
+  const counters: SinkCounters = {
+    received: 0,
+    delivered: 0,
+    duplicated: 0,
+    reordered: 0,
+    corrupted: 0,
+    parseErrors: 0,
+    parseLost: 0,
+  }
+  const seen = new SeenSet(data.expected)
+  let highest = -1
+  const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: data.recvBufferBytes })
+  socket.on('error', () => undefined)
+  socket.on('message', (datagram) => {
+    counters.received++
+    if (!isPipelinePacket(datagram)) {
+      counters.parseErrors++
+      if (datagram.length === data.packetSize) counters.parseLost++
+      return
+    }
+    // A wrong length is a damaged packet too: the seed's egress once sent its whole buffer.
+    if (datagram.length !== data.packetSize || !checksumMatches(datagram)) {
+      counters.corrupted++
+      return
+    }
+    const seq = datagram.readUInt32BE(4)
+    if (!seen.add(seq)) {
+      counters.duplicated++
+      return
+    }
+    counters.delivered++
+    if (seq < highest) counters.reordered++
+    else highest = seq
+  })
+  port.on('message', (message: ToWorker) => {
+    if (message.type === 'stats') port.postMessage({ type: 'stats', counters })
+    else if (message.type === 'close') socket.close(() => port.postMessage({ type: 'closed' }))
+  })
+  socket.bind(0, data.host, () => {
+    port.postMessage({
+      type: 'ready',
+      port: socket.address().port,
+      recvBufferBytes: socket.getRecvBufferSize(),
+    })
+  })
+}
