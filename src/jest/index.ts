@@ -90,6 +90,11 @@ export function useEcho(): EchoFixture {
   return useFixture('echo')
 }
 
+/** The fabric fixture for Jest, for its relays and peers: `useRelay().relay(...)`, `useRelay().peer(...)`. */
+export function useRelay(): FabricFixture {
+  return useFixture('fabric')
+}
+
 export type { QuicksandFixtures } from '../fixtures.js'
 // Brings the matcher types onto Jest's expect for every file that imports this entry.
 export type { QuicksandMatchers } from '../matchers/jest-types.js'
