@@ -53,6 +53,17 @@ export {
   ImpairmentError,
   seedFromName,
 } from './proxy/index.js'
+export {
+  type CheckId,
+  type CheckMatrix,
+  type CheckResult,
+  type CheckStatus,
+  LAB_CHECKS,
+  type MatrixOutcome,
+  matrixOutcome,
+  type Throughput,
+} from './relay/check-matrix.js'
+export { LAB_SEGMENTS, type RelayLabOptions, runRelayLab, writeEvidence } from './relay/lab.js'
 export type { LedgerEntry, RelayAttempt } from './relay/ledger.js'
 export { type PeerOptions, type ReceivedSegment, type RelayPeer, startPeer } from './relay/peer.js'
 export type { PeerCounters } from './relay/peer-session.js'

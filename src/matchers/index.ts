@@ -4,6 +4,7 @@ import { toHaveVerdictReason } from './to-have-verdict-reason.js'
 import { toKeepConnections } from './to-keep-connections.js'
 import { toLoseNoPackets } from './to-lose-no-packets.js'
 import { toMigrateAwayFrom } from './to-migrate-away-from.js'
+import { toPassCheckMatrix } from './to-pass-check-matrix.js'
 import { toPassVerdict } from './to-pass-verdict.js'
 import { toRecoverWithin } from './to-recover-within.js'
 import { toSpreadEvenly } from './to-spread-evenly.js'
@@ -25,6 +26,7 @@ export {
   toKeepConnections,
   toLoseNoPackets,
   toMigrateAwayFrom,
+  toPassCheckMatrix,
   toPassVerdict,
   toRecoverWithin,
   toSpreadEvenly,
@@ -53,4 +55,5 @@ export const matchers = {
   toStayUnderRetransmits,
   toStayWithinResources,
   toSustainThroughput,
+  toPassCheckMatrix,
 }

@@ -37,4 +37,6 @@ export interface QuicksandMatchers<R = unknown> {
   toStayUnderRetransmits(max: number): R
   /** Every disturbance of a traffic run recovered within `ms` milliseconds. */
   toRecoverWithin(ms: number): R
+  /** A relay lab check matrix is PASS by the lab's rule; the message prints the check table. */
+  toPassCheckMatrix(): R
 }

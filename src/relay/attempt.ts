@@ -21,6 +21,8 @@ export interface AttemptRoute {
   transport: Transport
   path: TargetPath
   timeoutMs: number
+  /** The dial's own deadline within the attempt's (ms). */
+  dialMs: number
 }
 
 /** Delivers one segment over a fresh connection; never rejects (a failure is an outcome). */
@@ -36,7 +38,7 @@ export async function attemptDelivery(
     link = await route.transport.connect({
       host: path.host,
       port: path.port,
-      timeoutMs,
+      timeoutMs: route.dialMs,
       ...(path.fingerprint !== undefined ? { fingerprint: path.fingerprint } : {}),
     })
   } catch (error) {

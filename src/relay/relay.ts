@@ -36,6 +36,8 @@ export interface RelayOptions {
   store?: string
   /** Longest a delivery attempt may take, dial included (ms). Default 5000. */
   attemptTimeout?: number
+  /** Longest the dial (TCP connect, QUIC handshake) may take within an attempt (ms). Default attemptTimeout. */
+  dialTimeout?: number
   /** Retry failed segments by themselves; off by default, so a test decides when a retry happens. */
   autoRetry?: boolean | AutoRetryOptions
   /** Where the relay publishes relay.start, relay.kill, relay.stop, relay.restart; default defaultEventBus. */
@@ -111,7 +113,16 @@ export interface Relay {
   close(): Promise<void>
 }
 
-const RELAY_KEYS = ['peer', 'transport', 'fingerprint', 'store', 'attemptTimeout', 'autoRetry', 'events']
+const RELAY_KEYS = [
+  'peer',
+  'transport',
+  'fingerprint',
+  'store',
+  'attemptTimeout',
+  'dialTimeout',
+  'autoRetry',
+  'events',
+]
 const AUTO_RETRY_KEYS = ['initialMs', 'maxMs', 'maxAttempts']
 
 function positiveMs(value: unknown, field: string, fallback: number): number {
@@ -172,6 +183,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     )
   }
   const timeoutMs = positiveMs(options.attemptTimeout, 'attemptTimeout', 5000)
+  const dialMs = Math.min(timeoutMs, positiveMs(options.dialTimeout, 'dialTimeout', timeoutMs))
   const autoRetry = autoRetrySettings(options.autoRetry)
   if (options.store !== undefined && (typeof options.store !== 'string' || options.store.length === 0)) {
     throw new ConfigError('store', options.store, 'a file path')
@@ -215,7 +227,11 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     const started = Date.now()
     const startedAt = performance.now()
     const attempt = (async () => {
-      const outcome: AttemptOutcome = await attemptDelivery({ transport, path, timeoutMs }, segment, links)
+      const outcome: AttemptOutcome = await attemptDelivery(
+        { transport, path, timeoutMs, dialMs },
+        segment,
+        links,
+      )
       // A kill while the attempt ran: nothing more is written, as after a real crash.
       if (mine !== generation) throw new Error('the relay was killed during the attempt')
       await current.addAttempt(segment, {
