@@ -23,6 +23,8 @@ export interface AttemptRoute {
   timeoutMs: number
   /** The dial's own deadline within the attempt's (ms). */
   dialMs: number
+  /** Aborted when the relay is killed: the attempt's connection is cut at once, even mid-dial. */
+  signal: AbortSignal
 }
 
 /** Delivers one segment over a fresh connection; never rejects (a failure is an outcome). */
@@ -44,6 +46,11 @@ export async function attemptDelivery(
   } catch (error) {
     return { ok: false, error: describeFailure(error, path.url), bytes: 0 }
   }
+  // Killed while dialling: the connection that just came up is cut, as the crash would have.
+  if (route.signal.aborted) {
+    link.destroy()
+    return { ok: false, error: 'the relay was killed during the attempt', bytes: 0 }
+  }
   links.add(link)
   const remainingMs = Math.max(1, timeoutMs - (performance.now() - started))
   const expected = segmentChecksum(segment.data)
@@ -54,8 +61,11 @@ export async function attemptDelivery(
       if (settled) return
       settled = true
       clearTimeout(timer)
+      route.signal.removeEventListener('abort', onAbort)
       resolve(result)
     }
+    const onAbort = () => finish({ ok: false, error: 'the relay was killed during the attempt', bytes: sent })
+    route.signal.addEventListener('abort', onAbort)
     const timer = setTimeout(
       () =>
         finish({

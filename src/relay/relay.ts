@@ -199,6 +199,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const inFlight = new Map<string, Promise<SubmitResult>>()
   const timers = new Set<NodeJS.Timeout>()
   let generation = 0
+  let killSwitch = new AbortController()
 
   const open = (): Ledger => {
     if (!ledger) throw new Error('the relay is not running (stopped or killed); restart() it first')
@@ -228,7 +229,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     const startedAt = performance.now()
     const attempt = (async () => {
       const outcome: AttemptOutcome = await attemptDelivery(
-        { transport, path, timeoutMs, dialMs },
+        { transport, path, timeoutMs, dialMs, signal: killSwitch.signal },
         segment,
         links,
       )
@@ -273,6 +274,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     timers.clear()
     if (abrupt) {
       generation++
+      killSwitch.abort()
+      killSwitch = new AbortController()
       ledger = undefined
       for (const link of links) link.destroy()
       links.clear()
