@@ -1,6 +1,7 @@
 // The store-and-forward relay: accepts segments into a durable ledger, delivers each over a fresh
 // fabric-protocol connection, and keeps what failed in the deadletter queue until a retry delivers it.
 import { createHash } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -199,7 +200,13 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const inFlight = new Map<string, Promise<SubmitResult>>()
   const timers = new Set<NodeJS.Timeout>()
   let generation = 0
-  let killSwitch = new AbortController()
+  // Every attempt in flight listens on it; there may be thousands.
+  const newKillSwitch = () => {
+    const controller = new AbortController()
+    setMaxListeners(0, controller.signal)
+    return controller
+  }
+  let killSwitch = newKillSwitch()
 
   const open = (): Ledger => {
     if (!ledger) throw new Error('the relay is not running (stopped or killed); restart() it first')
@@ -275,7 +282,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     if (abrupt) {
       generation++
       killSwitch.abort()
-      killSwitch = new AbortController()
+      killSwitch = newKillSwitch()
       ledger = undefined
       for (const link of links) link.destroy()
       links.clear()
