@@ -1,7 +1,12 @@
 // The relay's ledger: every segment it accepted and every delivery attempt, kept in memory and
 // written through the append-only log (log.ts) before anything is acknowledged, so reopening the
 // store after a crash rebuilds exactly what was promised.
+import { closeSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { AppendLog, type LogStats, recoverLog } from './log.js'
+
+/** A store larger than this is compacted when it is opened. */
+export const DEFAULT_COMPACT_ABOVE = 64 * 1024 * 1024
 
 /** One delivery attempt of a segment. */
 export interface RelayAttempt {
@@ -51,11 +56,52 @@ export class Ledger {
   readonly truncatedBytes: number
   private readonly log: AppendLog
 
-  constructor(readonly path: string) {
+  /** Bytes the log was rewritten down from when it was opened (0 when it was not compacted). */
+  readonly compactedFromBytes: number
+
+  /**
+   * Opens (or creates) the store. A log larger than `compactAbove` bytes is rewritten first with
+   * only what the state needs: each segment once, its attempts, and no bytes for delivered segments.
+   */
+  constructor(
+    readonly path: string,
+    compactAbove = DEFAULT_COMPACT_ABOVE,
+  ) {
     const { records, truncatedBytes } = recoverLog(path)
     this.truncatedBytes = truncatedBytes
     for (const body of records) this.apply(body)
+    const size = records.reduce((n, r) => n + r.length + 8, 0)
+    this.compactedFromBytes = 0
+    if (size > compactAbove) {
+      this.compact()
+      this.compactedFromBytes = size
+    }
     this.log = new AppendLog(path)
+  }
+
+  // Written beside the store, synced, then renamed over it: a crash leaves the old or the new log whole.
+  private compact(): void {
+    const next = `${this.path}.compact`
+    rmSync(next, { force: true })
+    const log = new AppendLog(next)
+    const bodies: Buffer[] = []
+    for (const s of this.segments.values()) {
+      const kept = s.deliveredAt === undefined ? s.data : undefined
+      bodies.push(
+        encodeRecord({ t: 'segment', id: s.id, size: s.size, sha256: s.sha256, at: s.submittedAt }, kept),
+      )
+      for (const a of s.attempts) bodies.push(encodeRecord({ t: 'attempt', id: s.id, ...a }))
+      if (s.deliveredAt !== undefined) s.data = Buffer.alloc(0)
+    }
+    log.appendNowSync(bodies)
+    log.closeSync()
+    renameSync(next, this.path)
+    const dir = openSync(dirname(this.path), 'r')
+    try {
+      fsyncSync(dir)
+    } finally {
+      closeSync(dir)
+    }
   }
 
   private apply(body: Buffer): void {

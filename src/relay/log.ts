@@ -155,6 +155,13 @@ export class AppendLog {
     closeSync(this.fd)
   }
 
+  /** Closes the file of a log that only took appendNowSync. */
+  closeSync(): void {
+    if (this.closed) return
+    this.closed = true
+    closeSync(this.fd)
+  }
+
   /** Closes the file at once, as a crash would: queued appends are rejected, never written. */
   abandon(): void {
     if (this.closed) return

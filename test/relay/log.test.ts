@@ -2,6 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, expect, test } from 'vitest'
+import { Ledger } from '../../src/relay/ledger.js'
 import { AppendLog, recoverLog } from '../../src/relay/log.js'
 
 const folders: string[] = []
@@ -56,4 +57,32 @@ test('a missing file is an empty log', () => {
     records: [],
     truncatedBytes: 0,
   })
+})
+
+test('a store above its limit is compacted on open: same ledger, no bytes kept for delivered segments', async () => {
+  const path = freshPath()
+  const ledger = new Ledger(path)
+  const delivered = await ledger.addSegment('done', Buffer.alloc(4096, 1), 'a'.repeat(64), 1000)
+  const waiting = await ledger.addSegment('waiting', Buffer.alloc(4096, 2), 'b'.repeat(64), 1001)
+  // Many failed attempts: the log grows with history the state still needs, and with bytes it does not.
+  for (let i = 0; i < 50; i++)
+    await ledger.addAttempt(waiting, { at: 2000 + i, ok: false, error: 'refused', bytes: 0, ms: 1 })
+  await ledger.addAttempt(delivered, { at: 3000, ok: true, bytes: 4096, ms: 2 })
+  await ledger.close()
+  const before = statSync(path).size
+
+  const reopened = new Ledger(path, 1024)
+  await reopened.close()
+  expect(reopened.compactedFromBytes).toBe(before)
+  expect(statSync(path).size).toBeLessThan(before - 4000)
+  const again = new Ledger(path)
+  await again.close()
+  expect(again.compactedFromBytes).toBe(0)
+  const done = again.segments.get('done')
+  expect(done).toMatchObject({ size: 4096, sha256: 'a'.repeat(64), deliveredAt: 3002 })
+  expect(done?.data.length).toBe(0)
+  const still = again.segments.get('waiting')
+  expect(still?.data.equals(Buffer.alloc(4096, 2))).toBe(true)
+  expect(still?.attempts).toHaveLength(50)
+  expect(still?.attempts[49]).toEqual({ at: 2049, ok: false, error: 'refused', bytes: 0, ms: 1 })
 })
