@@ -1,3 +1,7 @@
+import { once } from 'node:events'
+import net from 'node:net'
+import { encodeFrame, FrameType } from '../../src/protocol/frames.js'
+import { segmentFrames } from '../../src/relay/wire.js'
 import { expect, test } from '../../src/vitest/index.js'
 import { sha256 } from '../helpers/digest.js'
 import { payload } from '../helpers/payload.js'
@@ -131,4 +135,33 @@ test('bad options and ids are refused with the field, the value and the rule', a
   await expect(relay.retry('nope')).rejects.toThrow(/id must be the id of a segment submitted/)
   await relay.submit('x', payload(8, 1))
   await expect(relay.submit('x', payload(8, 2))).rejects.toThrow(/unique per segment/)
+})
+
+test('the peer records nothing whose bytes differ from the header, or that was cut before CLOSE', async ({
+  fabric,
+}) => {
+  const peer = await fabric.peer({ transport: 'tcp' })
+  const data = payload(1000, 4)
+  const send = async (frames: Buffer[]) => {
+    const socket = net.connect(peer.port, '127.0.0.1')
+    await once(socket, 'connect')
+    const answer: Buffer[] = []
+    socket.on('data', (chunk: Buffer) => answer.push(chunk))
+    for (const frame of frames) socket.write(frame)
+    return { socket, answer }
+  }
+  // A header whose sha256 is not the bytes': answered with ERROR, not recorded.
+  const wrong = await send(segmentFrames({ id: 'bad', size: 1000, sha256: 'f'.repeat(64) }, data))
+  await once(wrong.socket, 'close')
+  expect(Buffer.concat(wrong.answer).toString()).toContain('differs from the header')
+  // Every frame but CLOSE, then the connection is dropped: a cut transfer, not recorded.
+  const frames = segmentFrames({ id: 'cut', size: 1000, sha256: sha256(data) }, data)
+  // A PING after them: its PONG says the peer has taken every frame before it.
+  const ping = encodeFrame({ type: FrameType.PING, channel: 1, nonce: 7 })
+  const cut = await send([...frames.slice(0, -1), ping])
+  await expect.poll(() => Buffer.concat(cut.answer).length).toBeGreaterThan(0)
+  cut.socket.destroy()
+  await expect.poll(() => peer.stats().cut).toBe(1)
+  expect(peer.stats()).toMatchObject({ recorded: 0, rejected: 1 })
+  expect(peer.received()).toEqual([])
 })
