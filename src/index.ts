@@ -68,6 +68,31 @@ export {
   ImpairmentError,
   seedFromName,
 } from './proxy/index.js'
+export {
+  type CheckId,
+  type CheckMatrix,
+  type CheckResult,
+  type CheckStatus,
+  LAB_CHECKS,
+  type MatrixOutcome,
+  matrixOutcome,
+  type Throughput,
+} from './relay/check-matrix.js'
+export { LAB_SEGMENTS, type RelayLabOptions, runRelayLab, writeEvidence } from './relay/lab.js'
+export type { LedgerEntry, RelayAttempt } from './relay/ledger.js'
+export { type PeerOptions, type ReceivedSegment, type RelayPeer, startPeer } from './relay/peer.js'
+export type { PeerCounters } from './relay/peer-session.js'
+export {
+  type AutoRetryOptions,
+  type Deadletter,
+  type Relay,
+  type RelayOptions,
+  type RelayStatus,
+  type RetryResult,
+  type SubmitOptions,
+  type SubmitResult,
+  startRelay,
+} from './relay/relay.js'
 export { defaultEventBus, EventBus, type RunEvent, type RunEventInput } from './run/events.js'
 export type { Recorder } from './run/recorder.js'
 export { DEFAULT_SAMPLE_INTERVAL_MS, type RunOptions, type RunProgress, runWorkload } from './run/runner.js'

@@ -6,6 +6,9 @@ import type { LoadReport } from '../load/types.js'
 import type { PipelineConfig } from '../pipeline/config.js'
 import { createPipelineFixture, type PipelineFixture } from '../pipeline/fixture.js'
 import type { PipelineReport } from '../pipeline/report.js'
+import { createRelayFixture, type RelayFixture } from '../relay/fixture.js'
+import type { PeerOptions, RelayPeer } from '../relay/peer.js'
+import type { Relay, RelayOptions } from '../relay/relay.js'
 import { defaultEventBus, type EventBus } from '../run/events.js'
 import type { RunProgress } from '../run/runner.js'
 import { type FabricNode, type NodeOptions, type NodeTuple, startNode } from './node.js'
@@ -20,6 +23,10 @@ export interface FabricFixture {
   load(config: LoadConfig): Promise<LoadReport>
   /** Run a multi-hop UDP relay pipeline to completion (see runPipeline). */
   pipeline(config: PipelineConfig): Promise<PipelineReport>
+  /** Start a store-and-forward relay in front of a peer (see startRelay). */
+  relay(options: RelayOptions): Promise<Relay>
+  /** Start a peer that records the segments relays deliver (see startPeer). */
+  peer(options?: PeerOptions): Promise<RelayPeer>
   /** Stop every node this fixture started. */
   closeAll(): Promise<void>
 }
@@ -60,8 +67,16 @@ export function createFabricFixture(options: FabricFixtureOptions = {}): FabricF
     started.add(created)
     return created
   }
+  // Made on first use, so tests without relays never load them.
+  let relays: RelayFixture | undefined
+  const relayFixture = () => {
+    relays ??= createRelayFixture(events)
+    return relays
+  }
   return {
     node,
+    relay: (relayOptions) => relayFixture().relay(relayOptions),
+    peer: (peerOptions) => relayFixture().peer(peerOptions),
     async nodes(count, options) {
       if (!Number.isInteger(count) || count < 1 || count > 64) {
         throw new TypeError(`fabric.nodes count must be an integer from 1 to 64, got ${describeValue(count)}`)
@@ -93,6 +108,7 @@ export function createFabricFixture(options: FabricFixtureOptions = {}): FabricF
       started.clear()
       // A crash-stop is enough at teardown and never waits on a slow peer.
       await Promise.all(nodes.map((n) => n.kill()))
+      await relays?.closeAll()
     },
   }
 }

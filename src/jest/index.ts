@@ -95,6 +95,11 @@ export function usePipeline(): FabricFixture {
   return useFixture('fabric')
 }
 
+/** The fabric fixture for Jest, for its relays and peers: `useRelay().relay(...)`, `useRelay().peer(...)`. */
+export function useRelay(): FabricFixture {
+  return useFixture('fabric')
+}
+
 export type { QuicksandFixtures } from '../fixtures.js'
 // Brings the matcher types onto Jest's expect for every file that imports this entry.
 export type { QuicksandMatchers } from '../matchers/jest-types.js'

@@ -6,6 +6,7 @@ import { toHaveVerdictReason } from './to-have-verdict-reason.js'
 import { toKeepConnections } from './to-keep-connections.js'
 import { toLoseNoPackets } from './to-lose-no-packets.js'
 import { toMigrateAwayFrom } from './to-migrate-away-from.js'
+import { toPassCheckMatrix } from './to-pass-check-matrix.js'
 import { toPassVerdict } from './to-pass-verdict.js'
 import { toRecoverWithin } from './to-recover-within.js'
 import { toSpreadEvenly } from './to-spread-evenly.js'
@@ -30,6 +31,7 @@ export {
   toKeepConnections,
   toLoseNoPackets,
   toMigrateAwayFrom,
+  toPassCheckMatrix,
   toPassVerdict,
   toRecoverWithin,
   toSpreadEvenly,
@@ -62,4 +64,5 @@ export const matchers = {
   toConservePackets,
   toDropOnlyAt,
   toSustainPps,
+  toPassCheckMatrix,
 }

@@ -43,4 +43,6 @@ export interface QuicksandMatchers<R = unknown> {
   toDropOnlyAt(...places: string[]): R
   /** A pipeline delivered at least `pps` packets per second. */
   toSustainPps(pps: number): R
+  /** A relay lab check matrix is PASS by the lab's rule; the message prints the check table. */
+  toPassCheckMatrix(): R
 }
