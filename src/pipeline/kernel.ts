@@ -48,3 +48,13 @@ export function maxRecvBuffer(): number {
   const value = Number(read('/proc/sys/net/core/rmem_max')?.trim())
   return Number.isInteger(value) && value > 0 ? value : 4 * 1024 * 1024
 }
+
+/** Whether a UDP socket of this network namespace is bound to `port` (any local address). */
+export function udpPortBound(port: number): boolean {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`
+  for (const path of ['/proc/net/udp', '/proc/net/udp6']) {
+    const table = read(path)
+    if (table?.split('\n').some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex))) return true
+  }
+  return false
+}

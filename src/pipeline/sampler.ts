@@ -1,5 +1,6 @@
 import type { TimelineSample } from '../run/timeline.js'
 import type { HopCounters } from './config.js'
+import type { HopRunner } from './hop-runner.js'
 import { udpSocketDrops } from './kernel.js'
 import type { SinkCounters } from './protocol.js'
 import { statsLines } from './stats-lines.js'
@@ -45,7 +46,7 @@ export class Sampler {
   private lastKernel = new Map<number, number>()
 
   constructor(
-    private readonly hops: readonly PipelineThread[],
+    private readonly hops: readonly HopRunner[],
     private readonly sink: PipelineThread,
     private readonly ports: readonly number[],
     private readonly print: boolean,
@@ -72,7 +73,7 @@ export class Sampler {
     let hops: HopCounters[]
     let sink: SinkCounters
     try {
-      hops = await Promise.all(this.hops.map((hop) => hop.stats<HopCounters>()))
+      hops = await Promise.all(this.hops.map((hop) => hop.stats()))
       sink = await this.sink.stats<SinkCounters>()
     } catch {
       // A thread that failed fails the run itself; the sampler just stops.
