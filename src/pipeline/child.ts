@@ -22,8 +22,8 @@ export interface ChildHopOptions {
   host: string
   port: number
   startTimeoutMs: number
-  /** True once it listens (polled), e.g. its port appears in /proc/net/udp. */
-  listening: () => boolean
+  /** True once it listens (polled), e.g. its port appears in /proc/net/udp or it printed `[READY]`. */
+  listening: (hop: ChildHop) => boolean
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -35,6 +35,10 @@ export class ChildHop implements HopRunner {
   recvBufferBytes = 0
   /** Whether it printed at least one `[STATS:` line. */
   observed = false
+  /** Whether it printed a `[READY]` line (the built-in hop does, once it listens). */
+  announcedReady = false
+  /** Kernel drops at its socket, when its lines carry `kernel_drops=` (a hop in its own namespace). */
+  kernelDrops: number | undefined
   private readonly counters: HopCounters = {
     received: 0,
     matched: 0,
@@ -87,7 +91,7 @@ export class ChildHop implements HopRunner {
       for (;;) {
         // 'error' (e.g. ENOENT) arrives on a later tick; the exit check sees it either way.
         if (hop.exit !== undefined) throw hop.failure(`${hop.exit} before it listened`)
-        if (options.listening()) return hop
+        if (options.listening(hop)) return hop
         if (performance.now() > deadline)
           throw hop.failure(`did not listen within ${options.startTimeoutMs} ms`)
         await sleep(READY_POLL_MS)
@@ -107,7 +111,15 @@ export class ChildHop implements HopRunner {
     this.tail.push(line)
     if (this.tail.length > TAIL_LINES) this.tail.shift()
     const counters = parseStatsLine(line)
-    if (counters === undefined) return
+    if (counters === undefined) {
+      if (line.startsWith('[READY]')) {
+        this.announcedReady = true
+        this.recvBufferBytes = Number(/recv_buffer=(\d+)/.exec(line)?.[1] ?? 0)
+      }
+      return
+    }
+    const kernel = /\bkernel_drops=(\d+)/.exec(line)
+    if (kernel) this.kernelDrops = Number(kernel[1])
     this.observed = true
     Object.assign(this.counters, counters)
   }

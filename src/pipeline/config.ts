@@ -4,6 +4,7 @@ import { ConfigError } from '../errors/config-error.js'
 import { describeValue, rejectUnknownKeys } from '../errors/field-error.js'
 import { type Duration, parseDuration } from '../load/duration.js'
 import type { Impairment } from '../proxy/types.js'
+import { namespacesUnavailable, VETH_MTU } from './netns.js'
 import { HEADER_BYTES, IP_UDP_OVERHEAD } from './packet.js'
 
 /** A hop quicksand runs: a relay on its own worker thread. */
@@ -101,7 +102,7 @@ export interface PipelineConfig {
   impair?: PipelineImpairment[]
   /** Print `[STATS:Ingress]` / `[STATS:Egress]` lines every second. */
   stats?: boolean
-  /** Each hop in its own network namespace (not available yet: refused). */
+  /** Each hop in its own network namespace joined by veth pairs (root and `ip` needed). */
   namespaces?: boolean
   /** Called once every hop listens, as the generator starts. */
   onStart?: (hops: PipelineHopHandle[]) => void | Promise<void>
@@ -136,6 +137,7 @@ export interface ResolvedPipelineConfig {
   bufferPackets: number
   impair: PipelineImpairment[]
   stats: boolean
+  namespaces: boolean
 }
 
 export const DEFAULT_PACKET_SIZE = 1400
@@ -364,14 +366,11 @@ export function resolvePipelineConfig(config: unknown): ResolvedPipelineConfig {
   if (!isRecord(config))
     throw new ConfigError('config', config, 'an object { hops, pps, count | duration, ... }')
   rejectUnknownKeys(config, CONFIG_KEYS, 'pipeline config', ConfigError)
-  if (config.namespaces !== undefined && config.namespaces !== false) {
-    throw new ConfigError(
-      'namespaces',
-      config.namespaces,
-      'false',
-      `namespaces must be false, got ${describeValue(config.namespaces)}: hops in network namespaces are not supported yet; the hops run on loopback`,
-    )
-  }
+  if (config.namespaces !== undefined && typeof config.namespaces !== 'boolean')
+    throw new ConfigError('namespaces', config.namespaces, 'a boolean')
+  const namespaces = config.namespaces === true
+  const unavailable = namespaces ? namespacesUnavailable() : undefined
+  if (unavailable !== undefined) throw new ConfigError('namespaces', true, `false here: ${unavailable}`)
   const bufferPackets =
     config.bufferPackets === undefined
       ? DEFAULT_BUFFER_PACKETS
@@ -384,13 +383,13 @@ export function resolvePipelineConfig(config: unknown): ResolvedPipelineConfig {
     config.packetSize === undefined
       ? DEFAULT_PACKET_SIZE
       : integer('packetSize', config.packetSize, HEADER_BYTES, MAX_PACKET_SIZE)
-  const mtu = loopbackMtu()
+  const mtu = namespaces ? VETH_MTU : loopbackMtu()
   if (packetSize + IP_UDP_OVERHEAD > mtu) {
     throw new ConfigError(
       'packetSize',
       packetSize,
       `at most ${mtu - IP_UDP_OVERHEAD}`,
-      `packetSize ${packetSize} + ${IP_UDP_OVERHEAD} bytes of IP/UDP headers = ${packetSize + IP_UDP_OVERHEAD} bytes is over the path MTU of ${mtu} bytes (loopback): the packets would be fragmented; use a packetSize of at most ${mtu - IP_UDP_OVERHEAD}`,
+      `packetSize ${packetSize} + ${IP_UDP_OVERHEAD} bytes of IP/UDP headers = ${packetSize + IP_UDP_OVERHEAD} bytes is over the path MTU of ${mtu} bytes (${namespaces ? 'the veth pairs between the namespaces' : 'loopback'}): the packets would be fragmented; use a packetSize of at most ${mtu - IP_UDP_OVERHEAD}`,
     )
   }
   if (packetSize > MAX_UDP_PAYLOAD) {
@@ -436,6 +435,21 @@ export function resolvePipelineConfig(config: unknown): ResolvedPipelineConfig {
   }
   const impair = resolveImpair(config.impair, hops.length)
   checkUserHopAddresses(hops, impair)
+  if (namespaces) {
+    const user = hops.findIndex((hop) => hop.kind !== 'relay')
+    if (user >= 0)
+      throw new ConfigError(
+        `hops[${user}]`,
+        config.hops,
+        'a hop quicksand runs when namespaces is true (user hops run on loopback)',
+      )
+    if (impair.length > 0)
+      throw new ConfigError(
+        'impair',
+        config.impair,
+        'left out when namespaces is true (the impairment proxies run on loopback)',
+      )
+  }
   const resolved: ResolvedPipelineConfig = {
     hops,
     pps,
@@ -444,6 +458,7 @@ export function resolvePipelineConfig(config: unknown): ResolvedPipelineConfig {
     bufferPackets,
     impair,
     stats: config.stats === true,
+    namespaces,
   }
   if (count !== undefined) resolved.count = count
   if (durationMs !== undefined) resolved.durationMs = durationMs

@@ -10,6 +10,8 @@ export interface HopRunner {
   readonly recvBufferBytes: number
   /** Whether its counters are known (false: its losses are the place `hop<N>.unobserved`). */
   readonly observed: boolean
+  /** Kernel drops at its socket when it reports them itself (a hop in another namespace). */
+  readonly kernelDrops?: number | undefined
   /** Its counters now. */
   stats(): Promise<HopCounters>
   /** Stop what the pipeline started for it. */

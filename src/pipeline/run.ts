@@ -13,10 +13,11 @@ import {
 } from './config.js'
 import type { HopRunner } from './hop-runner.js'
 import { maxRecvBuffer, udpRcvbufErrors, udpSocketDrops } from './kernel.js'
+import { createNetnsChain, type NetnsChain } from './netns.js'
 import type { GeneratorResult, SinkCounters } from './protocol.js'
 import type { HopReport, ImpairmentReport, PipelineReport, SinkReport } from './report.js'
 import { Sampler } from './sampler.js'
-import { startHop } from './start-hop.js'
+import { startHop, startNetnsHop } from './start-hop.js'
 import { PipelineThread } from './thread.js'
 
 /** Options of runPipeline(). */
@@ -66,10 +67,13 @@ export async function runPipeline(
   const events = options.events ?? defaultEventBus
   const threads: PipelineThread[] = []
   const started: HopRunner[] = []
+  let chain: NetnsChain | undefined
   const proxies = new Map<number, ImpairmentProxy>()
   let sampler: Sampler | undefined
   try {
     const recvBufferBytes = maxRecvBuffer()
+    if (resolved.namespaces) chain = await createNetnsChain(resolved.hops.length)
+    const sinkHost = chain ? chain.links[resolved.hops.length]!.right : HOST
     // Where the element after position p (0 the generator, i hop i) must receive: the forward
     // address a user hop at p was given, else any free port.
     const forwardPort = (position: number) => resolved.hops[position - 1]?.forward?.port ?? 0
@@ -79,7 +83,7 @@ export async function runPipeline(
     // left running); the signal is checked between the steps instead.
     const sink = await PipelineThread.start('sink', {
       role: 'sink',
-      host: HOST,
+      host: sinkHost,
       packetSize: resolved.packetSize,
       expected: resolved.total,
       recvBufferBytes,
@@ -87,7 +91,7 @@ export async function runPipeline(
     })
     threads.push(sink)
     // Built from the sink backwards: each hop needs the address of what follows it.
-    let next = { host: HOST, port: sink.port }
+    let next = { host: sinkHost, port: sink.port }
     const placeProxy = async (position: number) => {
       const entry = resolved.impair.find((e) => e.between[0] === position)
       if (!entry) return
@@ -112,17 +116,19 @@ export async function runPipeline(
       signal?.throwIfAborted()
       await placeProxy(i)
       signal?.throwIfAborted()
-      const hop = await startHop(i, resolved, next, proxied(i - 1) ? 0 : forwardPort(i - 1), recvBufferBytes)
+      const hop = chain
+        ? await startNetnsHop(i, resolved, next, chain, recvBufferBytes)
+        : await startHop(i, resolved, next, proxied(i - 1) ? 0 : forwardPort(i - 1), recvBufferBytes)
       started.push(hop)
       hops.unshift(hop)
-      next = { host: HOST, port: hop.port }
+      next = { host: hop.host, port: hop.port }
     }
     signal?.throwIfAborted()
     await placeProxy(0)
     signal?.throwIfAborted()
     const generator = await PipelineThread.start('generator', {
       role: 'generator',
-      host: HOST,
+      host: chain ? chain.links[0]!.left : HOST,
       targetHost: next.host,
       targetPort: next.port,
       pps: resolved.pps,
@@ -134,12 +140,17 @@ export async function runPipeline(
 
     const handles: PipelineHopHandle[] = hops.map((hop, i) => ({
       hop: i + 1,
-      host: HOST,
+      host: hop.host,
       port: hop.port,
-      address: formatHostPort(HOST, hop.port),
+      address: formatHostPort(hop.host, hop.port),
       stats: () => hop.stats(),
     }))
-    const socketPorts = [...hops.map((h) => h.port), sink.port, ...[...proxies.values()].map((p) => p.port)]
+    // Sockets on loopback, read from this namespace's /proc/net/udp; a namespaced hop reports its own.
+    const socketPorts = [
+      ...(chain ? [] : hops.map((h) => h.port)),
+      ...(chain ? [] : [sink.port]),
+      ...[...proxies.values()].map((p) => p.port),
+    ]
     sampler = new Sampler(hops, sink, socketPorts, resolved.stats)
     const rcvbufBefore = udpRcvbufErrors()
     const startedAt = Date.now()
@@ -155,6 +166,7 @@ export async function runPipeline(
     const final = await abortable(drain(hops, sink, [...proxies.values()], drainBound), signal)
     // Kernel drops are listed only while the sockets are open: read them before anything closes.
     const kernel = udpSocketDrops(socketPorts) ?? new Map<number, number>()
+    if (chain) kernel.set(sink.port, udpSocketDrops([sink.port], sinkHost)?.get(sink.port) ?? 0)
     await sampler.stop()
     // A child hop prints its final totals as it is stopped: stop them, then read those totals.
     const children = hops.filter((hop) => hop instanceof ChildHop)
@@ -182,6 +194,8 @@ export async function runPipeline(
     await sampler?.stop()
     await Promise.all([...threads, ...started].map((thread) => thread.close()))
     await Promise.all([...proxies.values()].map((proxy) => proxy.close()))
+    // After every process in them has exited, so nothing holds a namespace open.
+    await chain?.remove()
   }
 }
 
@@ -249,12 +263,12 @@ function buildReport(parts: ReportParts): PipelineReport {
       hop: i + 1,
       kind: resolved.hops[i]!.kind,
       observed: thread.observed,
-      address: formatHostPort(HOST, thread.port),
+      address: formatHostPort(thread.host, thread.port),
       bufferPackets: resolved.hops[i]!.bufferPackets,
       delayUs: resolved.hops[i]!.delayUs,
       recvBufferBytes: thread.recvBufferBytes,
       ...counters,
-      kernelDrops: parts.kernel.get(thread.port) ?? 0,
+      kernelDrops: thread.kernelDrops ?? parts.kernel.get(thread.port) ?? 0,
       peakIngressPps: peak(timeline, `hop${i + 1}.received`),
       peakEgressPps: peak(timeline, `hop${i + 1}.sent`),
     }

@@ -43,7 +43,7 @@ export class Sampler {
   private lastAt = 0
   private lastHops: HopCounters[] | undefined
   private lastSink: SinkCounters | undefined
-  private lastKernel = new Map<number, number>()
+  private readonly lastHopKernel: number[] = []
 
   constructor(
     private readonly hops: readonly HopRunner[],
@@ -89,8 +89,9 @@ export class Sampler {
       for (const key of HOP_DELTAS) sample[`hop${i + 1}.${key}`] = counters[key] - before[key]
       sample[`hop${i + 1}.inPool`] = counters.inPool
       const port = this.hops[i]!.port
-      const drops = kernel.get(port) ?? 0
-      sample[`hop${i + 1}.kernelDrops`] = drops - (this.lastKernel.get(port) ?? 0)
+      const drops = this.hops[i]!.kernelDrops ?? kernel.get(port) ?? 0
+      sample[`hop${i + 1}.kernelDrops`] = drops - (this.lastHopKernel[i] ?? 0)
+      this.lastHopKernel[i] = drops
       if (this.print) {
         for (const line of statsLines(i + 1, counters, drops, before, ms)) console.log(line)
       }
@@ -99,7 +100,6 @@ export class Sampler {
     this.timeline.push(sample)
     this.lastHops = hops
     this.lastSink = sink
-    this.lastKernel = kernel
     this.lastAt = now
   }
 

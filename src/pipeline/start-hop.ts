@@ -1,9 +1,12 @@
+import { fileURLToPath } from 'node:url'
 import { formatHostPort } from '../address.js'
 import { RunError } from '../errors/kinds.js'
 import { ChildHop } from './child.js'
 import type { HopCounters, ResolvedPipelineConfig } from './config.js'
 import { AddressHop, type HopRunner } from './hop-runner.js'
 import { udpPortBound } from './kernel.js'
+import { ipBinary, type NetnsChain } from './netns.js'
+import type { HopData } from './protocol.js'
 import { PipelineThread } from './thread.js'
 
 const HOST = '127.0.0.1'
@@ -87,5 +90,46 @@ export async function startHop(
     port: listen.port,
     startTimeoutMs: hop.startTimeoutMs!,
     listening: () => udpPortBound(listen.port),
+  })
+}
+
+// Every namespaced hop listens on this port of its own namespace's address: no one else is there.
+const NETNS_PORT = 5000
+const FROM_SOURCES = import.meta.url.endsWith('.ts')
+const HOP_PROCESS = fileURLToPath(
+  new URL(FROM_SOURCES ? './source-hop-process.mjs' : './hop-process.js', import.meta.url),
+)
+const NETNS_START_TIMEOUT_MS = 15_000
+
+/** Start hop `i` (from 1) as a child process in its own namespace of `chain`, sending to `next`. */
+export function startNetnsHop(
+  i: number,
+  resolved: ResolvedPipelineConfig,
+  next: { host: string; port: number },
+  chain: NetnsChain,
+  recvBufferBytes: number,
+): Promise<HopRunner> {
+  const hop = resolved.hops[i - 1]!
+  const host = chain.links[i - 1]!.right
+  const data: HopData = {
+    role: 'hop',
+    hop: i,
+    host,
+    forwardHost: next.host,
+    forwardPort: next.port,
+    bufferPackets: hop.bufferPackets,
+    delayUs: hop.delayUs,
+    packetSize: resolved.packetSize,
+    recvBufferBytes,
+    bindPort: NETNS_PORT,
+  }
+  const ns = chain.names[i - 1]!
+  return ChildHop.start({
+    name: `hop ${i} (namespace ${ns})`,
+    argv: [ipBinary()!, 'netns', 'exec', ns, process.execPath, HOP_PROCESS, JSON.stringify(data)],
+    host,
+    port: NETNS_PORT,
+    startTimeoutMs: NETNS_START_TIMEOUT_MS,
+    listening: (child) => child.announcedReady,
   })
 }

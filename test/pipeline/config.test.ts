@@ -77,7 +77,15 @@ describe('pipeline config', () => {
       },
       'hops[2].address must be a port no other hop uses (hops[0].address uses it)',
     ],
-    [{ ...base, namespaces: true }, 'hops in network namespaces are not supported yet'],
+    [{ ...base, namespaces: 'yes' }, "namespaces must be a boolean, got 'yes'"],
+    [
+      { ...base, namespaces: true, hops: [{}, { address: '127.0.0.1:9', forward: '127.0.0.1:10' }] },
+      'hops[1] must be a hop quicksand runs when namespaces is true (user hops run on loopback)',
+    ],
+    [
+      { ...base, namespaces: true, impair: [{ between: [0, 1], impairments: [] }] },
+      'impair must be left out when namespaces is true',
+    ],
   ])('refuses %j', (config, message) => {
     expect(() => resolvePipelineConfig(config)).toThrow(ConfigError)
     expect(() => resolvePipelineConfig(config)).toThrow(message)
