@@ -31,6 +31,8 @@ export type { QuicksandMatchers } from './matchers/index.js'
 export { isLoadReport, matchers } from './matchers/index.js'
 export { LatencyHistogram } from './metrics/histogram.js'
 export type {
+  AddressHopOptions,
+  CommandHopOptions,
   GeneratorReport,
   HopCounters,
   HopReport,
@@ -38,6 +40,7 @@ export type {
   PipelineAccounting,
   PipelineConfig,
   PipelineHopHandle,
+  PipelineHopOptions,
   PipelineImpairment,
   PipelineReport,
   PipelineRunOptions,

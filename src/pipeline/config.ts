@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs'
+import { parseHostPort } from '../address.js'
 import { ConfigError } from '../errors/config-error.js'
 import { describeValue, rejectUnknownKeys } from '../errors/field-error.js'
 import { type Duration, parseDuration } from '../load/duration.js'
 import type { Impairment } from '../proxy/types.js'
+import { namespacesUnavailable, VETH_MTU } from './netns.js'
 import { HEADER_BYTES, IP_UDP_OVERHEAD } from './packet.js'
 
 /** A hop quicksand runs: a relay on its own worker thread. */
@@ -12,6 +14,34 @@ export interface RelayHopOptions {
   /** Microseconds each packet takes on egress, so a hop can be made slower than its ingress. */
   delayUs?: number
 }
+
+/**
+ * A hop the user brings: a child process the pipeline starts, feeds at `listen` and reads
+ * `[STATS:Ingress]` / `[STATS:Egress]` lines from (stdout or stderr); killed and reaped at teardown.
+ * In `command`, `{listen}`, `{forward}` and `{hop}` are replaced by the addresses and the hop number
+ * (also given as QUICKSAND_LISTEN, QUICKSAND_FORWARD and QUICKSAND_HOP in its environment).
+ */
+export interface CommandHopOptions {
+  /** The program and its arguments (no shell). */
+  command: string[]
+  /** '127.0.0.1:port' the command receives on. */
+  listen: string
+  /** '127.0.0.1:port' it sends to: what follows it is bound there (default: a free port). */
+  forward?: string
+  /** How long it may take to listen ('5s', ms; default 10 s). */
+  startTimeout?: Duration
+}
+
+/** A relay already running on loopback: its counters are unknown, its losses are `hop<N>.unobserved`. */
+export interface AddressHopOptions {
+  /** '127.0.0.1:port' it receives on. */
+  address: string
+  /** '127.0.0.1:port' it sends to: what follows it is bound there (required: the pipeline cannot tell it). */
+  forward: string
+}
+
+/** Any hop of `hops`. */
+export type PipelineHopOptions = RelayHopOptions | CommandHopOptions | AddressHopOptions
 
 /** Where an impairment proxy stands: between hop i and hop i + 1 (0 is the generator, hops + 1 the sink). */
 export interface PipelineImpairment {
@@ -41,7 +71,7 @@ export interface HopCounters {
   bufExhaust: number
   /** Datagrams that did not parse (short, foreign). */
   parseErrors: number
-  /** Of those, datagrams of the pipeline's packet size: pipeline packets damaged on the way. */
+  /** Of those, pipeline packets damaged on the way (the run's size and payload pattern, a broken header). */
   parseLost: number
   /** Packets handed to the egress socket. */
   submitted: number
@@ -57,7 +87,7 @@ export interface HopCounters {
 /** Configuration of runPipeline() and fabric.pipeline(). */
 export interface PipelineConfig {
   /** How many hops, or each hop's options. */
-  hops: number | RelayHopOptions[]
+  hops: number | PipelineHopOptions[]
   /** Packets per second the generator offers. */
   pps: number
   /** Bytes of each UDP payload (default 1400, as the seed settled on). */
@@ -72,16 +102,27 @@ export interface PipelineConfig {
   impair?: PipelineImpairment[]
   /** Print `[STATS:Ingress]` / `[STATS:Egress]` lines every second. */
   stats?: boolean
-  /** Each hop in its own network namespace (not available yet: refused). */
+  /** Each hop in its own network namespace joined by veth pairs (root and `ip` needed). */
   namespaces?: boolean
   /** Called once every hop listens, as the generator starts. */
   onStart?: (hops: PipelineHopHandle[]) => void | Promise<void>
 }
 
-/** A hop after defaults. */
+/** Where a hop listens and forwards, when the user fixed it. */
+export interface HopEndpoint {
+  host: string
+  port: number
+}
+
+/** A hop after defaults: `relay` is quicksand's, `command` a child process, `address` one already running. */
 export interface ResolvedHop {
+  kind: 'relay' | 'command' | 'address'
   bufferPackets: number
   delayUs: number
+  command?: string[]
+  listen?: HopEndpoint
+  forward?: HopEndpoint
+  startTimeoutMs?: number
 }
 
 /** The config after validation and defaults. */
@@ -96,6 +137,7 @@ export interface ResolvedPipelineConfig {
   bufferPackets: number
   impair: PipelineImpairment[]
   stats: boolean
+  namespaces: boolean
 }
 
 export const DEFAULT_PACKET_SIZE = 1400
@@ -126,6 +168,17 @@ const HOP_KEYS = Object.keys({ bufferPackets: true, delayUs: true } satisfies Re
   keyof RelayHopOptions,
   true
 >)
+const COMMAND_HOP_KEYS = Object.keys({
+  command: true,
+  listen: true,
+  forward: true,
+  startTimeout: true,
+} satisfies Record<keyof CommandHopOptions, true>)
+const ADDRESS_HOP_KEYS = Object.keys({ address: true, forward: true } satisfies Record<
+  keyof AddressHopOptions,
+  true
+>)
+const DEFAULT_START_TIMEOUT_MS = 10_000
 const IMPAIR_KEYS = Object.keys({ between: true, impairments: true } satisfies Record<
   keyof PipelineImpairment,
   true
@@ -155,7 +208,7 @@ export function loopbackMtu(): number {
 function resolveHops(value: unknown, bufferPackets: number): ResolvedHop[] {
   if (typeof value === 'number') {
     const n = integer('hops', value, 1, MAX_HOPS)
-    return Array.from({ length: n }, () => ({ bufferPackets, delayUs: 0 }))
+    return Array.from({ length: n }, () => ({ kind: 'relay' as const, bufferPackets, delayUs: 0 }))
   }
   if (!Array.isArray(value) || value.length < 1 || value.length > MAX_HOPS) {
     throw new ConfigError(
@@ -164,23 +217,110 @@ function resolveHops(value: unknown, bufferPackets: number): ResolvedHop[] {
       `a number of hops from 1 to ${MAX_HOPS} or an array of 1 to ${MAX_HOPS} hops`,
     )
   }
-  return value.map((hop: unknown, i) => {
+  const resolved = value.map((hop: unknown, i): ResolvedHop => {
     const field = `hops[${i}]`
-    if (!isRecord(hop)) throw new ConfigError(field, hop, 'an object { bufferPackets?, delayUs? }')
-    if ('command' in hop || 'address' in hop) {
+    if (!isRecord(hop))
       throw new ConfigError(
         field,
         hop,
-        'a hop quicksand runs ({ bufferPackets?, delayUs? }); user hops ({ command, listen, forward } or { address }) are not supported yet',
+        'an object { bufferPackets?, delayUs? }, { command, listen, forward? } or { address, forward }',
       )
-    }
+    if ('command' in hop) return resolveCommandHop(hop, field)
+    if ('address' in hop) return resolveAddressHop(hop, field)
     rejectUnknownKeys(hop, HOP_KEYS, field, ConfigError, `${field}.`)
     return {
+      kind: 'relay',
       bufferPackets:
         hop.bufferPackets === undefined
           ? bufferPackets
           : integer(`${field}.bufferPackets`, hop.bufferPackets, 1, MAX_BUFFER_PACKETS),
       delayUs: hop.delayUs === undefined ? 0 : integer(`${field}.delayUs`, hop.delayUs, 0, MAX_DELAY_US),
+    }
+  })
+  return resolved
+}
+
+/** A user hop's address: on loopback (127.0.0.1), with a port. */
+function loopbackAddress(field: string, value: unknown): HopEndpoint {
+  const rule = "'127.0.0.1:port' (user hops run on loopback)"
+  const address = parseHostPort(value, field, { ErrorClass: ConfigError, rule })
+  if (address.host !== '127.0.0.1') throw new ConfigError(field, value, rule)
+  return address
+}
+
+function resolveCommandHop(hop: Record<string, unknown>, field: string): ResolvedHop {
+  rejectUnknownKeys(hop, COMMAND_HOP_KEYS, field, ConfigError, `${field}.`)
+  const command = hop.command
+  if (
+    !Array.isArray(command) ||
+    command.length === 0 ||
+    !command.every((arg) => typeof arg === 'string') ||
+    command[0] === ''
+  ) {
+    throw new ConfigError(
+      `${field}.command`,
+      command,
+      'a non-empty array of strings: the program and its arguments',
+    )
+  }
+  let startTimeoutMs = DEFAULT_START_TIMEOUT_MS
+  if (hop.startTimeout !== undefined) {
+    const ms = parseDuration(hop.startTimeout)
+    if (ms === undefined || ms <= 0 || ms > 600_000)
+      throw new ConfigError(
+        `${field}.startTimeout`,
+        hop.startTimeout,
+        "a duration over 0 and at most 10 min ('5s' or ms)",
+      )
+    startTimeoutMs = ms
+  }
+  const resolved: ResolvedHop = {
+    kind: 'command',
+    bufferPackets: 0,
+    delayUs: 0,
+    command: [...(command as string[])],
+    listen: loopbackAddress(`${field}.listen`, hop.listen),
+    startTimeoutMs,
+  }
+  if (hop.forward !== undefined) resolved.forward = loopbackAddress(`${field}.forward`, hop.forward)
+  return resolved
+}
+
+function resolveAddressHop(hop: Record<string, unknown>, field: string): ResolvedHop {
+  rejectUnknownKeys(hop, ADDRESS_HOP_KEYS, field, ConfigError, `${field}.`)
+  return {
+    kind: 'address',
+    bufferPackets: 0,
+    delayUs: 0,
+    listen: loopbackAddress(`${field}.address`, hop.address),
+    forward: loopbackAddress(`${field}.forward`, hop.forward),
+  }
+}
+
+/** A user hop's forward must be where the next user hop listens (no proxy between); no two hops share a port. */
+function checkUserHopAddresses(hops: readonly ResolvedHop[], impair: readonly PipelineImpairment[]): void {
+  const ports = new Map<number, string>()
+  hops.forEach((hop, i) => {
+    const field = hop.kind === 'address' ? `hops[${i}].address` : `hops[${i}].listen`
+    if (hop.listen) {
+      const other = ports.get(hop.listen.port)
+      if (other !== undefined)
+        throw new ConfigError(
+          field,
+          `127.0.0.1:${hop.listen.port}`,
+          `a port no other hop uses (${other} uses it)`,
+        )
+      ports.set(hop.listen.port, field)
+    }
+    const next = hops[i + 1]
+    // An impairment proxy after this hop listens at its forward address instead.
+    const proxied = impair.some((entry) => entry.between[0] === i + 1)
+    if (hop.forward && next?.listen && !proxied && hop.forward.port !== next.listen.port) {
+      throw new ConfigError(
+        `hops[${i}].forward`,
+        `127.0.0.1:${hop.forward.port}`,
+        `the address the next hop receives on (127.0.0.1:${next.listen.port}), or left out`,
+      )
     }
   })
 }
@@ -226,14 +366,11 @@ export function resolvePipelineConfig(config: unknown): ResolvedPipelineConfig {
   if (!isRecord(config))
     throw new ConfigError('config', config, 'an object { hops, pps, count | duration, ... }')
   rejectUnknownKeys(config, CONFIG_KEYS, 'pipeline config', ConfigError)
-  if (config.namespaces !== undefined && config.namespaces !== false) {
-    throw new ConfigError(
-      'namespaces',
-      config.namespaces,
-      'false',
-      `namespaces must be false, got ${describeValue(config.namespaces)}: hops in network namespaces are not supported yet; the hops run on loopback`,
-    )
-  }
+  if (config.namespaces !== undefined && typeof config.namespaces !== 'boolean')
+    throw new ConfigError('namespaces', config.namespaces, 'a boolean')
+  const namespaces = config.namespaces === true
+  const unavailable = namespaces ? namespacesUnavailable() : undefined
+  if (unavailable !== undefined) throw new ConfigError('namespaces', true, `false here: ${unavailable}`)
   const bufferPackets =
     config.bufferPackets === undefined
       ? DEFAULT_BUFFER_PACKETS
@@ -246,13 +383,13 @@ export function resolvePipelineConfig(config: unknown): ResolvedPipelineConfig {
     config.packetSize === undefined
       ? DEFAULT_PACKET_SIZE
       : integer('packetSize', config.packetSize, HEADER_BYTES, MAX_PACKET_SIZE)
-  const mtu = loopbackMtu()
+  const mtu = namespaces ? VETH_MTU : loopbackMtu()
   if (packetSize + IP_UDP_OVERHEAD > mtu) {
     throw new ConfigError(
       'packetSize',
       packetSize,
       `at most ${mtu - IP_UDP_OVERHEAD}`,
-      `packetSize ${packetSize} + ${IP_UDP_OVERHEAD} bytes of IP/UDP headers = ${packetSize + IP_UDP_OVERHEAD} bytes is over the path MTU of ${mtu} bytes (loopback): the packets would be fragmented; use a packetSize of at most ${mtu - IP_UDP_OVERHEAD}`,
+      `packetSize ${packetSize} + ${IP_UDP_OVERHEAD} bytes of IP/UDP headers = ${packetSize + IP_UDP_OVERHEAD} bytes is over the path MTU of ${mtu} bytes (${namespaces ? 'the veth pairs between the namespaces' : 'loopback'}): the packets would be fragmented; use a packetSize of at most ${mtu - IP_UDP_OVERHEAD}`,
     )
   }
   if (packetSize > MAX_UDP_PAYLOAD) {
@@ -296,14 +433,32 @@ export function resolvePipelineConfig(config: unknown): ResolvedPipelineConfig {
   if (config.onStart !== undefined && typeof config.onStart !== 'function') {
     throw new ConfigError('onStart', config.onStart, 'a function (hops) => void')
   }
+  const impair = resolveImpair(config.impair, hops.length)
+  checkUserHopAddresses(hops, impair)
+  if (namespaces) {
+    const user = hops.findIndex((hop) => hop.kind !== 'relay')
+    if (user >= 0)
+      throw new ConfigError(
+        `hops[${user}]`,
+        config.hops,
+        'a hop quicksand runs when namespaces is true (user hops run on loopback)',
+      )
+    if (impair.length > 0)
+      throw new ConfigError(
+        'impair',
+        config.impair,
+        'left out when namespaces is true (the impairment proxies run on loopback)',
+      )
+  }
   const resolved: ResolvedPipelineConfig = {
     hops,
     pps,
     packetSize,
     total,
     bufferPackets,
-    impair: resolveImpair(config.impair, hops.length),
+    impair,
     stats: config.stats === true,
+    namespaces,
   }
   if (count !== undefined) resolved.count = count
   if (durationMs !== undefined) resolved.durationMs = durationMs

@@ -1,8 +1,11 @@
 export { dropPlaces } from './accounting.js'
 export type {
+  AddressHopOptions,
+  CommandHopOptions,
   HopCounters,
   PipelineConfig,
   PipelineHopHandle,
+  PipelineHopOptions,
   PipelineImpairment,
   RelayHopOptions,
 } from './config.js'

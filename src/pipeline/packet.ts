@@ -36,3 +36,18 @@ export function checksumMatches(datagram: Buffer): boolean {
   const expected = crc32(datagram.subarray(0, 8), crc32(datagram.subarray(HEADER_BYTES)))
   return datagram.readUInt32BE(8) === expected
 }
+
+// Payload bytes compared to tell a damaged pipeline packet from foreign traffic of the same size.
+const TAIL_BYTES = 8
+
+/**
+ * Whether a datagram that failed to parse is a pipeline packet damaged on the way (the run's size
+ * and the template's payload bytes at its end) rather than foreign traffic that happens to be as long.
+ */
+export function isDamagedPipelinePacket(datagram: Buffer, packetSize: number): boolean {
+  if (datagram.length !== packetSize || packetSize <= HEADER_BYTES) return false
+  for (let i = Math.max(HEADER_BYTES, packetSize - TAIL_BYTES); i < packetSize; i++) {
+    if (datagram[i] !== ((i * 31 + 7) & 0xff)) return false
+  }
+  return true
+}

@@ -24,6 +24,8 @@ export interface HopData {
   delayUs: number
   packetSize: number
   recvBufferBytes: number
+  /** Port to receive on (0: any free one). */
+  bindPort: number
 }
 
 /** What the sink thread is told. */
@@ -34,6 +36,8 @@ export interface SinkData {
   /** Packets expected, to size the sequence bitmap up front. */
   expected: number
   recvBufferBytes: number
+  /** Port to receive on (0: any free one). */
+  bindPort: number
 }
 
 /** Any thread's start data. */

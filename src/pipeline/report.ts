@@ -5,6 +5,10 @@ import type { SinkCounters } from './protocol.js'
 /** One hop at the end of a run: its counters, its socket and the kernel's drops on it. */
 export interface HopReport extends HopCounters {
   hop: number
+  /** `relay` (quicksand's), `command` (a child process) or `address` (already running). */
+  kind: 'relay' | 'command' | 'address'
+  /** Whether its counters are known; when not, its losses are the place `hop<N>.unobserved`. */
+  observed: boolean
   /** 'host:port' of its ingress socket. */
   address: string
   bufferPackets: number

@@ -4,16 +4,20 @@ import { createProxy } from '../proxy/proxy.js'
 import type { ImpairmentProxy } from '../proxy/types.js'
 import { defaultEventBus, type EventBus } from '../run/events.js'
 import { account } from './accounting.js'
+import { ChildHop } from './child.js'
 import {
   type HopCounters,
   type PipelineConfig,
   type PipelineHopHandle,
   resolvePipelineConfig,
 } from './config.js'
+import type { HopRunner } from './hop-runner.js'
 import { maxRecvBuffer, udpRcvbufErrors, udpSocketDrops } from './kernel.js'
+import { createNetnsChain, type NetnsChain } from './netns.js'
 import type { GeneratorResult, SinkCounters } from './protocol.js'
 import type { HopReport, ImpairmentReport, PipelineReport, SinkReport } from './report.js'
 import { Sampler } from './sampler.js'
+import { startHop, startNetnsHop } from './start-hop.js'
 import { PipelineThread } from './thread.js'
 
 /** Options of runPipeline(). */
@@ -28,6 +32,7 @@ const HOST = '127.0.0.1'
 const DRAIN_POLL_MS = 20
 // Counters unchanged for this many polls (100 ms) with every pool empty: nothing is in flight.
 const DRAIN_STABLE_POLLS = 5
+const DRAIN_STABLE_POLLS_CHILD = 15
 const DRAIN_MARGIN_MS = 3_000
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -61,28 +66,39 @@ export async function runPipeline(
   signal?.throwIfAborted()
   const events = options.events ?? defaultEventBus
   const threads: PipelineThread[] = []
+  const started: HopRunner[] = []
+  let chain: NetnsChain | undefined
   const proxies = new Map<number, ImpairmentProxy>()
   let sampler: Sampler | undefined
   try {
     const recvBufferBytes = maxRecvBuffer()
+    if (resolved.namespaces) chain = await createNetnsChain(resolved.hops.length)
+    const sinkHost = chain ? chain.links[resolved.hops.length]!.right : HOST
+    // Where the element after position p (0 the generator, i hop i) must receive: the forward
+    // address a user hop at p was given, else any free port.
+    const forwardPort = (position: number) => resolved.hops[position - 1]?.forward?.port ?? 0
+    const proxied = (position: number) => resolved.impair.some((e) => e.between[0] === position)
+    const n = resolved.hops.length
     // Starting is not raced with the signal (a thread or proxy started after the race would be
     // left running); the signal is checked between the steps instead.
     const sink = await PipelineThread.start('sink', {
       role: 'sink',
-      host: HOST,
+      host: sinkHost,
       packetSize: resolved.packetSize,
       expected: resolved.total,
       recvBufferBytes,
+      bindPort: proxied(n) ? 0 : forwardPort(n),
     })
     threads.push(sink)
     // Built from the sink backwards: each hop needs the address of what follows it.
-    let next = { host: HOST, port: sink.port }
+    let next = { host: sinkHost, port: sink.port }
     const placeProxy = async (position: number) => {
       const entry = resolved.impair.find((e) => e.between[0] === position)
       if (!entry) return
       const proxy = await createProxy({
         protocol: 'udp',
         target: formatHostPort(next.host, next.port),
+        listen: formatHostPort(HOST, forwardPort(position)),
         // Packets flow client -> target through the proxy: that is its upstream way, so an
         // impairment without a direction applies there (the proxy's own default may be downstream).
         impairments: entry.impairments.map((impairment) =>
@@ -95,33 +111,24 @@ export async function runPipeline(
       proxies.set(position, proxy)
       next = { host: proxy.host, port: proxy.port }
     }
-    const hops: PipelineThread[] = []
-    for (let i = resolved.hops.length; i >= 1; i--) {
+    const hops: HopRunner[] = []
+    for (let i = n; i >= 1; i--) {
       signal?.throwIfAborted()
       await placeProxy(i)
       signal?.throwIfAborted()
-      const hop = resolved.hops[i - 1]!
-      const thread = await PipelineThread.start(`hop ${i}`, {
-        role: 'hop',
-        hop: i,
-        host: HOST,
-        forwardHost: next.host,
-        forwardPort: next.port,
-        bufferPackets: hop.bufferPackets,
-        delayUs: hop.delayUs,
-        packetSize: resolved.packetSize,
-        recvBufferBytes,
-      })
-      threads.push(thread)
-      hops.unshift(thread)
-      next = { host: HOST, port: thread.port }
+      const hop = chain
+        ? await startNetnsHop(i, resolved, next, chain, recvBufferBytes)
+        : await startHop(i, resolved, next, proxied(i - 1) ? 0 : forwardPort(i - 1), recvBufferBytes)
+      started.push(hop)
+      hops.unshift(hop)
+      next = { host: hop.host, port: hop.port }
     }
     signal?.throwIfAborted()
     await placeProxy(0)
     signal?.throwIfAborted()
     const generator = await PipelineThread.start('generator', {
       role: 'generator',
-      host: HOST,
+      host: chain ? chain.links[0]!.left : HOST,
       targetHost: next.host,
       targetPort: next.port,
       pps: resolved.pps,
@@ -131,14 +138,19 @@ export async function runPipeline(
     threads.push(generator)
     signal?.throwIfAborted()
 
-    const handles: PipelineHopHandle[] = hops.map((thread, i) => ({
+    const handles: PipelineHopHandle[] = hops.map((hop, i) => ({
       hop: i + 1,
-      host: HOST,
-      port: thread.port,
-      address: formatHostPort(HOST, thread.port),
-      stats: () => thread.stats<HopCounters>(),
+      host: hop.host,
+      port: hop.port,
+      address: formatHostPort(hop.host, hop.port),
+      stats: () => hop.stats(),
     }))
-    const socketPorts = [...hops.map((h) => h.port), sink.port, ...[...proxies.values()].map((p) => p.port)]
+    // Sockets on loopback, read from this namespace's /proc/net/udp; a namespaced hop reports its own.
+    const socketPorts = [
+      ...(chain ? [] : hops.map((h) => h.port)),
+      ...(chain ? [] : [sink.port]),
+      ...[...proxies.values()].map((p) => p.port),
+    ]
     sampler = new Sampler(hops, sink, socketPorts, resolved.stats)
     const rcvbufBefore = udpRcvbufErrors()
     const startedAt = Date.now()
@@ -154,7 +166,14 @@ export async function runPipeline(
     const final = await abortable(drain(hops, sink, [...proxies.values()], drainBound), signal)
     // Kernel drops are listed only while the sockets are open: read them before anything closes.
     const kernel = udpSocketDrops(socketPorts) ?? new Map<number, number>()
+    if (chain) kernel.set(sink.port, udpSocketDrops([sink.port], sinkHost)?.get(sink.port) ?? 0)
     await sampler.stop()
+    // A child hop prints its final totals as it is stopped: stop them, then read those totals.
+    const children = hops.filter((hop) => hop instanceof ChildHop)
+    if (children.length > 0) {
+      await Promise.all(children.map((hop) => hop.close()))
+      final.hops = await Promise.all(hops.map((hop) => hop.stats()))
+    }
     const rcvbufAfter = udpRcvbufErrors()
     return buildReport({
       resolved,
@@ -173,23 +192,29 @@ export async function runPipeline(
     })
   } finally {
     await sampler?.stop()
-    await Promise.all(threads.map((thread) => thread.close()))
+    await Promise.all([...threads, ...started].map((thread) => thread.close()))
     await Promise.all([...proxies.values()].map((proxy) => proxy.close()))
+    // After every process in them has exited, so nothing holds a namespace open.
+    await chain?.remove()
   }
 }
 
 /** Wait until nothing is in flight: every pool empty and every counter still for a while. */
 async function drain(
-  hops: readonly PipelineThread[],
+  hops: readonly HopRunner[],
   sink: PipelineThread,
   proxies: readonly ImpairmentProxy[],
   boundMs: number,
 ): Promise<{ hops: HopCounters[]; sink: SinkCounters }> {
   const deadline = performance.now() + boundMs
+  // A child hop reports in lines printed every so often: wait long enough to see the next one.
+  const stablePolls = hops.some((hop) => hop instanceof ChildHop)
+    ? DRAIN_STABLE_POLLS_CHILD
+    : DRAIN_STABLE_POLLS
   let last = -1
   let stable = 0
   for (;;) {
-    const counters = await Promise.all(hops.map((hop) => hop.stats<HopCounters>()))
+    const counters = await Promise.all(hops.map((hop) => hop.stats()))
     const sinkCounters = await sink.stats<SinkCounters>()
     const total =
       counters.reduce((sum, c) => sum + c.received + c.sent + c.sendErrors, 0) +
@@ -198,11 +223,15 @@ async function drain(
         const stats = p.stats()
         return sum + stats.packetsIn + stats.packetsOut + stats.packetsDropped
       }, 0)
-    const busy = counters.some((c) => c.inPool > 0)
+    // An impairment proxy may hold packets (latency, reorder) longer than the counters stay still.
+    const held = proxies.some((p) => {
+      const stats = p.stats()
+      return stats.packetsIn + stats.packetsDuplicated - stats.packetsOut - stats.packetsDropped > 0
+    })
+    const busy = held || counters.some((c) => c.inPool > 0)
     stable = !busy && total === last ? stable + 1 : 0
     last = total
-    if (stable >= DRAIN_STABLE_POLLS || performance.now() > deadline)
-      return { hops: counters, sink: sinkCounters }
+    if (stable >= stablePolls || performance.now() > deadline) return { hops: counters, sink: sinkCounters }
     await sleep(DRAIN_POLL_MS)
   }
 }
@@ -214,7 +243,7 @@ interface ReportParts {
   sent: GeneratorResult
   hopCounters: HopCounters[]
   sinkCounters: SinkCounters
-  hops: PipelineThread[]
+  hops: HopRunner[]
   sinkPort: number
   proxies: Map<number, ImpairmentProxy>
   kernel: Map<number, number>
@@ -232,12 +261,14 @@ function buildReport(parts: ReportParts): PipelineReport {
     const thread = parts.hops[i]!
     return {
       hop: i + 1,
-      address: formatHostPort(HOST, thread.port),
+      kind: resolved.hops[i]!.kind,
+      observed: thread.observed,
+      address: formatHostPort(thread.host, thread.port),
       bufferPackets: resolved.hops[i]!.bufferPackets,
       delayUs: resolved.hops[i]!.delayUs,
       recvBufferBytes: thread.recvBufferBytes,
       ...counters,
-      kernelDrops: parts.kernel.get(thread.port) ?? 0,
+      kernelDrops: thread.kernelDrops ?? parts.kernel.get(thread.port) ?? 0,
       peakIngressPps: peak(timeline, `hop${i + 1}.received`),
       peakEgressPps: peak(timeline, `hop${i + 1}.sent`),
     }

@@ -1,5 +1,6 @@
 import type { TimelineSample } from '../run/timeline.js'
 import type { HopCounters } from './config.js'
+import type { HopRunner } from './hop-runner.js'
 import { udpSocketDrops } from './kernel.js'
 import type { SinkCounters } from './protocol.js'
 import { statsLines } from './stats-lines.js'
@@ -42,10 +43,10 @@ export class Sampler {
   private lastAt = 0
   private lastHops: HopCounters[] | undefined
   private lastSink: SinkCounters | undefined
-  private lastKernel = new Map<number, number>()
+  private readonly lastHopKernel: number[] = []
 
   constructor(
-    private readonly hops: readonly PipelineThread[],
+    private readonly hops: readonly HopRunner[],
     private readonly sink: PipelineThread,
     private readonly ports: readonly number[],
     private readonly print: boolean,
@@ -72,7 +73,7 @@ export class Sampler {
     let hops: HopCounters[]
     let sink: SinkCounters
     try {
-      hops = await Promise.all(this.hops.map((hop) => hop.stats<HopCounters>()))
+      hops = await Promise.all(this.hops.map((hop) => hop.stats()))
       sink = await this.sink.stats<SinkCounters>()
     } catch {
       // A thread that failed fails the run itself; the sampler just stops.
@@ -88,8 +89,9 @@ export class Sampler {
       for (const key of HOP_DELTAS) sample[`hop${i + 1}.${key}`] = counters[key] - before[key]
       sample[`hop${i + 1}.inPool`] = counters.inPool
       const port = this.hops[i]!.port
-      const drops = kernel.get(port) ?? 0
-      sample[`hop${i + 1}.kernelDrops`] = drops - (this.lastKernel.get(port) ?? 0)
+      const drops = this.hops[i]!.kernelDrops ?? kernel.get(port) ?? 0
+      sample[`hop${i + 1}.kernelDrops`] = drops - (this.lastHopKernel[i] ?? 0)
+      this.lastHopKernel[i] = drops
       if (this.print) {
         for (const line of statsLines(i + 1, counters, drops, before, ms)) console.log(line)
       }
@@ -98,7 +100,6 @@ export class Sampler {
     this.timeline.push(sample)
     this.lastHops = hops
     this.lastSink = sink
-    this.lastKernel = kernel
     this.lastAt = now
   }
 

@@ -1,6 +1,6 @@
 import dgram from 'node:dgram'
 import type { MessagePort } from 'node:worker_threads'
-import { checksumMatches, isPipelinePacket } from './packet.js'
+import { checksumMatches, isDamagedPipelinePacket, isPipelinePacket } from './packet.js'
 import type { SinkCounters, SinkData, ToWorker } from './protocol.js'
 
 /** A growable bitmap of the sequence numbers seen. */
@@ -43,7 +43,7 @@ export function runSink(data: SinkData, port: MessagePort): void {
     counters.received++
     if (!isPipelinePacket(datagram)) {
       counters.parseErrors++
-      if (datagram.length === data.packetSize) counters.parseLost++
+      if (isDamagedPipelinePacket(datagram, data.packetSize)) counters.parseLost++
       return
     }
     // A wrong length is a damaged packet too: the seed's egress once sent its whole buffer.
@@ -64,7 +64,7 @@ export function runSink(data: SinkData, port: MessagePort): void {
     if (message.type === 'stats') port.postMessage({ type: 'stats', counters })
     else if (message.type === 'close') socket.close(() => port.postMessage({ type: 'closed' }))
   })
-  socket.bind(0, data.host, () => {
+  socket.bind(data.bindPort, data.host, () => {
     port.postMessage({
       type: 'ready',
       port: socket.address().port,

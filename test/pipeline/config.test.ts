@@ -15,9 +15,9 @@ describe('pipeline config', () => {
       stats: false,
     })
     expect(resolved.hops).toEqual([
-      { bufferPackets: 1024, delayUs: 0 },
-      { bufferPackets: 1024, delayUs: 0 },
-      { bufferPackets: 1024, delayUs: 0 },
+      { kind: 'relay', bufferPackets: 1024, delayUs: 0 },
+      { kind: 'relay', bufferPackets: 1024, delayUs: 0 },
+      { kind: 'relay', bufferPackets: 1024, delayUs: 0 },
     ])
     expect(resolvePipelineConfig({ hops: [{ delayUs: 50 }], pps: 2000, duration: '1.5s' }).total).toBe(3000)
   })
@@ -42,8 +42,50 @@ describe('pipeline config', () => {
       { ...base, impair: [{ between: [1, 3], impairments: [] }] },
       'impair[0].between must be neighbours [i, i + 1]',
     ],
-    [{ ...base, hops: [{ address: '127.0.0.1:9' }] }, 'user hops'],
-    [{ ...base, namespaces: true }, 'hops in network namespaces are not supported yet'],
+    [{ ...base, hops: [{ address: '127.0.0.1:9' }] }, 'hops[0].forward must be'],
+    [
+      { ...base, hops: [{ command: [], listen: '127.0.0.1:9' }] },
+      'hops[0].command must be a non-empty array',
+    ],
+    [{ ...base, hops: [{ command: ['x'] }] }, 'hops[0].listen must be'],
+    [
+      { ...base, hops: [{ command: ['x'], listen: '10.0.0.1:9' }] },
+      "hops[0].listen must be '127.0.0.1:port' (user hops run on loopback), got '10.0.0.1:9'",
+    ],
+    [
+      { ...base, hops: [{ command: ['x'], listen: '127.0.0.1:9', fwd: 1 }] },
+      "unknown field 'fwd' in hops[0]",
+    ],
+    [
+      {
+        ...base,
+        hops: [
+          { address: '127.0.0.1:9', forward: '127.0.0.1:10' },
+          { command: ['x'], listen: '127.0.0.1:11' },
+        ],
+      },
+      'hops[0].forward must be the address the next hop receives on (127.0.0.1:11), or left out',
+    ],
+    [
+      {
+        ...base,
+        hops: [
+          { address: '127.0.0.1:8', forward: '127.0.0.1:10' },
+          { address: '127.0.0.1:10', forward: '127.0.0.1:8' },
+          { address: '127.0.0.1:8', forward: '127.0.0.1:12' },
+        ],
+      },
+      'hops[2].address must be a port no other hop uses (hops[0].address uses it)',
+    ],
+    [{ ...base, namespaces: 'yes' }, "namespaces must be a boolean, got 'yes'"],
+    [
+      { ...base, namespaces: true, hops: [{}, { address: '127.0.0.1:9', forward: '127.0.0.1:10' }] },
+      'hops[1] must be a hop quicksand runs when namespaces is true (user hops run on loopback)',
+    ],
+    [
+      { ...base, namespaces: true, impair: [{ between: [0, 1], impairments: [] }] },
+      'impair must be left out when namespaces is true',
+    ],
   ])('refuses %j', (config, message) => {
     expect(() => resolvePipelineConfig(config)).toThrow(ConfigError)
     expect(() => resolvePipelineConfig(config)).toThrow(message)

@@ -1,3 +1,4 @@
+import dgram from 'node:dgram'
 import { afterEach, expect, test, vi } from 'vitest'
 import { createFabricFixture, matchers, RunError, runPipeline } from '../../src/index.js'
 import { udpSocketDrops } from '../../src/pipeline/kernel.js'
@@ -72,4 +73,44 @@ test('a failing onStart fails the run and stops everything', async () => {
   ).rejects.toThrow('test refused to start')
   expect(ports).toHaveLength(1)
   expect(udpSocketDrops(ports)?.size).toBe(0)
+})
+
+test('packets an impairment holds longer than the drain stillness (300 ms latency) are waited for', async () => {
+  // 50 packets leave in ~25 ms, then nothing moves while the proxy holds them for 300 ms.
+  const report = await runPipeline({
+    hops: 2,
+    pps: 2000,
+    count: 50,
+    packetSize: 200,
+    impair: [{ between: [1, 2], impairments: [{ kind: 'latency', ms: 300 }] }],
+  })
+  expect(report.impairments[0]).toMatchObject({ packetsIn: 50, packetsOut: 50 })
+  expect(report.sink.delivered).toBe(50)
+  expect(report.accounting.drops['hop2.queued']).toBe(0)
+  expect(report).toConservePackets()
+})
+
+test('a foreign datagram of exactly the packet size is a parse error, not a lost pipeline packet', async () => {
+  const report = await runPipeline({
+    hops: 1,
+    pps: 1000,
+    count: 300,
+    packetSize: 200,
+    onStart: async ([hop]) => {
+      const socket = dgram.createSocket('udp4')
+      await new Promise<void>((resolve, reject) =>
+        socket.send(Buffer.alloc(200, 0xab), hop!.port, hop!.host, (error) =>
+          error ? reject(error) : resolve(),
+        ),
+      )
+      socket.close()
+      // Wait until the hop has read it, so it is counted before the run ends.
+      for (let i = 0; i < 100 && (await hop!.stats()).parseErrors === 0; i++)
+        await new Promise((r) => setTimeout(r, 10))
+    },
+  })
+  expect(report.hops[0]).toMatchObject({ parseErrors: 1, parseLost: 0 })
+  expect(report.sink.delivered).toBe(300)
+  expect(report.accounting.drops['hop1.parseErrors']).toBe(0)
+  expect(report).toConservePackets()
 })

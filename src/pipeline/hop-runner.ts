@@ -1,0 +1,53 @@
+import type { HopCounters } from './config.js'
+
+/** A hop as runPipeline drives it, whatever runs it: a worker thread, a child process or nothing of ours. */
+export interface HopRunner {
+  readonly name: string
+  readonly host: string
+  /** Port of its ingress socket. */
+  readonly port: number
+  /** The receive buffer its ingress socket got (0 when unknown). */
+  readonly recvBufferBytes: number
+  /** Whether its counters are known (false: its losses are the place `hop<N>.unobserved`). */
+  readonly observed: boolean
+  /** Kernel drops at its socket when it reports them itself (a hop in another namespace). */
+  readonly kernelDrops?: number | undefined
+  /** Its counters now. */
+  stats(): Promise<HopCounters>
+  /** Stop what the pipeline started for it. */
+  close(): Promise<void>
+}
+
+const ZERO: HopCounters = {
+  received: 0,
+  matched: 0,
+  bufExhaust: 0,
+  parseErrors: 0,
+  parseLost: 0,
+  submitted: 0,
+  sent: 0,
+  sendErrors: 0,
+  bytes: 0,
+  inPool: 0,
+}
+
+/** A relay already running that the pipeline only sends through: nothing to start, nothing counted. */
+export class AddressHop implements HopRunner {
+  readonly recvBufferBytes = 0
+  readonly observed = false
+  constructor(
+    readonly name: string,
+    readonly host: string,
+    readonly port: number,
+  ) {}
+
+  /** Unknown: zeros. */
+  stats(): Promise<HopCounters> {
+    return Promise.resolve({ ...ZERO })
+  }
+
+  /** Not ours to stop. */
+  close(): Promise<void> {
+    return Promise.resolve()
+  }
+}
