@@ -101,14 +101,21 @@ export function createFabricFixture(options: FabricFixtureOptions = {}): FabricF
       return pipelines.pipeline(config)
     },
     async closeAll() {
-      await pipelines?.closeAll()
+      // Every part is stopped even when one fails; the first failure is rethrown after all ran.
+      const failures: unknown[] = []
+      const step = (work: () => Promise<unknown> | undefined) =>
+        Promise.resolve()
+          .then(work)
+          .catch((error: unknown) => void failures.push(error))
+      await step(() => pipelines?.closeAll())
       loads.abort(new RunError('aborted', 'the test ended while it ran'))
       loads = new AbortController()
       const nodes = [...started]
       started.clear()
       // A crash-stop is enough at teardown and never waits on a slow peer.
-      await Promise.all(nodes.map((n) => n.kill()))
-      await relays?.closeAll()
+      await step(() => Promise.all(nodes.map((n) => n.kill())))
+      await step(() => relays?.closeAll())
+      if (failures.length > 0) throw failures[0]
     },
   }
 }
