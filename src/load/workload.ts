@@ -62,13 +62,16 @@ export const loadWorkload: Workload<LoadConfig, ResolvedConfig, WorkerTask, Work
   merge(config, partials, span, input) {
     const nodeChannelsActive: Record<string, number> = {}
     const nodeStats: Record<string, unknown> = {}
-    input.targets.map(targetOf).forEach((target, i) => {
-      const active = channelsActiveOn(target)
-      if (active !== undefined) nodeChannelsActive[config.targets[i]!] = active
-      if (typeof target !== 'string' && typeof target.stats === 'function') {
-        nodeStats[config.targets[i]!] = structuredClone(target.stats())
-      }
-    })
+    // A `{ multipath }` entry has no stats(): it reads as a target without them.
+    input.targets
+      .map((t) => targetOf(t) as TargetLike | string)
+      .forEach((target, i) => {
+        const active = channelsActiveOn(target)
+        if (active !== undefined) nodeChannelsActive[config.targets[i]!] = active
+        if (typeof target !== 'string' && typeof target.stats === 'function') {
+          nodeStats[config.targets[i]!] = structuredClone(target.stats())
+        }
+      })
     const mainSamples = mainSamplers.get(config)?.stop() ?? []
     mainSamplers.delete(config)
     return buildReport(
