@@ -3,6 +3,12 @@ import { RunError } from '../errors/kinds.js'
 import type { LoadConfig } from '../load/config.js'
 import { runLoad } from '../load/run.js'
 import type { LoadReport } from '../load/types.js'
+import {
+  createMultipathFixture,
+  type MultipathFixture,
+  type MultipathFixtureOptions,
+  type MultipathSetup,
+} from '../multipath/fixture.js'
 import { defaultEventBus, type EventBus } from '../run/events.js'
 import { type FabricNode, type NodeOptions, type NodeTuple, startNode } from './node.js'
 
@@ -14,6 +20,8 @@ export interface FabricFixture {
   nodes<N extends number>(count: N, options?: NodeOptions): Promise<NodeTuple<N>>
   /** Run a load (see runLoad). */
   load(config: LoadConfig): Promise<LoadReport>
+  /** Start a multipath node behind one TCP proxy per path; gives `{ node, proxies, target }`. */
+  multipath(options?: MultipathFixtureOptions): Promise<MultipathSetup>
   /** Stop every node this fixture started. */
   closeAll(): Promise<void>
 }
@@ -38,6 +46,8 @@ export function createFabricFixture(options: FabricFixtureOptions = {}): FabricF
   const events = options.events ?? defaultEventBus
   // Loads still running at teardown (a test that timed out) are aborted, not left to run on.
   let loads = new AbortController()
+  // Made on first use, so a test that never asks for multipath starts nothing of it.
+  let multipath: MultipathFixture | undefined
   const node = async (options?: NodeOptions) => {
     // Nodes publish on the fixture's bus unless told otherwise; anything else startNode checks.
     const withBus =
@@ -66,9 +76,14 @@ export function createFabricFixture(options: FabricFixtureOptions = {}): FabricF
       options.onReport?.(report)
       return report
     },
+    multipath(options) {
+      multipath ??= createMultipathFixture(events)
+      return multipath.multipath(options)
+    },
     async closeAll() {
       loads.abort(new RunError('aborted', 'the test ended while it ran'))
       loads = new AbortController()
+      await multipath?.closeAll()
       const nodes = [...started]
       started.clear()
       // A crash-stop is enough at teardown and never waits on a slow peer.

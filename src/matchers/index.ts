@@ -12,11 +12,14 @@ import { toStayUnderAckP99 } from './to-stay-under-ack-p99.js'
 import { toStayUnderRetransmits } from './to-stay-under-retransmits.js'
 import { toStayUnderSetupP95 } from './to-stay-under-setup-p95.js'
 import { toStayWithinResources } from './to-stay-within-resources.js'
+import { toSurvivePathLoss } from './to-survive-path-loss.js'
 import { toSustainThroughput } from './to-sustain-throughput.js'
+import { toUsePaths } from './to-use-paths.js'
 
 export type { MatcherContext, MatcherHintOptions, MatcherResult } from './context.js'
 export { isLoadReport, loadReportProblem } from './report-guard.js'
 export type { KeepConnectionsOptions } from './to-keep-connections.js'
+export type { SurvivePathLossOptions } from './to-survive-path-loss.js'
 export type { QuicksandMatchers } from './types.js'
 export {
   toFailOverWithin,
@@ -33,7 +36,9 @@ export {
   toStayUnderRetransmits,
   toStayUnderSetupP95,
   toStayWithinResources,
+  toSurvivePathLoss,
   toSustainThroughput,
+  toUsePaths,
 }
 
 /** Every quicksand matcher, ready for `expect.extend(matchers)` in Vitest or Jest. */
@@ -53,4 +58,6 @@ export const matchers = {
   toStayUnderRetransmits,
   toStayWithinResources,
   toSustainThroughput,
+  toSurvivePathLoss,
+  toUsePaths,
 }

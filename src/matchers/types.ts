@@ -37,4 +37,8 @@ export interface QuicksandMatchers<R = unknown> {
   toStayUnderRetransmits(max: number): R
   /** Every disturbance of a traffic run recovered within `ms` milliseconds. */
   toRecoverWithin(ms: number): R
+  /** A multipath load lost a path yet every stream succeeded and no ACK gap passed `maxStallMs`. */
+  toSurvivePathLoss(options: { maxStallMs: number }): R
+  /** Exactly `count` paths carried data (a load report's multipath connections, or one connection's stats()). */
+  toUsePaths(count: number): R
 }

@@ -86,6 +86,8 @@ interface PathSlot {
   goodputBps: number
   backoffMs: number
   redialTimer: NodeJS.Timeout | undefined
+  /** A dial of this path failed (it may have been retried since). */
+  dialFailed: boolean
 }
 
 const REDIAL_BACKOFF = { firstMs: 50, maxMs: 1000 } as const
@@ -141,6 +143,7 @@ export class MultipathConnection extends Duplex {
       goodputBps: 0,
       backoffMs: REDIAL_BACKOFF.firstMs,
       redialTimer: undefined,
+      dialFailed: false,
     }))
     this.idleSince = performance.now()
     this.resendTimer = setInterval(() => this.tick(), RESEND_INTERVAL_MS)
@@ -192,6 +195,22 @@ export class MultipathConnection extends Duplex {
         }
       }),
     }
+  }
+
+  /** Resolves once every path is up or has failed once, or after `timeoutMs`. */
+  settled(timeoutMs: number): Promise<void> {
+    const done = () =>
+      this.slots.every((s) => s.subflow?.state === 'up' || s.stats.failures > 0 || s.dialFailed)
+    if (done()) return Promise.resolve()
+    return new Promise((resolve) => {
+      const deadline = performance.now() + timeoutMs
+      const poll = setInterval(() => {
+        if (done() || this.destroyed || performance.now() > deadline) {
+          clearInterval(poll)
+          resolve()
+        }
+      }, 2)
+    })
   }
 
   /** True while at least one path has a subflow (up or probing). */
@@ -418,7 +437,10 @@ export class MultipathConnection extends Duplex {
         if (again) slot.stats.redials++
         this.attach(path, socket, leftover)
       },
-      () => this.scheduleRedial(path),
+      () => {
+        slot.dialFailed = true
+        this.scheduleRedial(path)
+      },
     )
   }
 

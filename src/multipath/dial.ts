@@ -97,5 +97,8 @@ export async function connectMultipath(options: ConnectMultipathOptions): Promis
   )
   connection.attach(firstPath, first.socket, first.leftover)
   for (const i of paths.keys()) if (i !== firstPath) connection.dialPath(i)
+  // Every path gets its first round trip measured (or fails) before data flows, so the scheduler
+  // starts from real RTTs instead of sending everything down whichever path answered first.
+  await connection.settled(handshakeMs)
   return connection
 }
