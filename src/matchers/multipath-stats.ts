@@ -3,7 +3,9 @@ import type { MultipathStats } from '../multipath/connection.js'
 
 /** Every multipath connection's stats a report carries (all targets), or [] when none. */
 export function multipathConnections(report: LoadReport): MultipathStats[] {
-  return Object.values(report.transportSnapshot.multipath ?? {}).flat()
+  // Reports read back from older run files may have no transport snapshot at all.
+  const snapshot = report.transportSnapshot as LoadReport['transportSnapshot'] | undefined
+  return Object.values(snapshot?.multipath ?? {}).flat()
 }
 
 /** True for what connectMultipath().stats() returns. */
