@@ -90,8 +90,10 @@ export class Subflow {
     this.state = 'down'
     clearInterval(this.timer)
     this.socket.end()
-    // A peer that never answers the FIN must not keep the socket open.
-    setTimeout(() => this.socket.destroy(), 2000).unref()
+    // A peer that never answers the FIN must not keep the socket open; the timer goes with the socket.
+    const linger = setTimeout(() => this.socket.destroy(), 2000)
+    linger.unref()
+    this.socket.once('close', () => clearTimeout(linger))
   }
 
   /** Abrupt close, no goodbye. */
