@@ -59,4 +59,20 @@ describe('multipath transfer', () => {
     expect(backBytes).toBe(reply.length)
     expect(back.digest('hex')).toBe(sha256(reply))
   })
+
+  it('weighted puts more of the stream on the path with more goodput', async () => {
+    const { listener, received } = await startSink(2, { scheduler: 'weighted' })
+    const narrow = track(await createProxy({ protocol: 'tcp', target: listener.urls[0]! }))
+    narrow.add({ kind: 'bandwidth', bitsPerSecond: 4_000_000, direction: 'upstream' })
+    const connection = await connectMultipath({ paths: [narrow, listener.urls[1]!], scheduler: 'weighted' })
+    track({ close: () => connection.destroy() })
+    const data = patternBytes(6 * 1024 * 1024, 21)
+    await writeAll(connection, data)
+    await received[0]!.ended
+    expect(received[0]!.hash.digest('hex')).toBe(sha256(data))
+    const [slow, fast] = connection.stats().paths
+    const chosen = (p: typeof slow) => p!.framesSent - p!.retransmitted
+    expect(chosen(fast)).toBeGreaterThan(2 * chosen(slow))
+    expect(chosen(slow)).toBeGreaterThan(0)
+  })
 })
