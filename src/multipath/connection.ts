@@ -295,7 +295,7 @@ export class MultipathConnection extends Duplex {
     const usable = this.usable()
     if (usable.length === 0) return // sent when a subflow comes up
     const views = usable.map((s) => this.view(s))
-    for (const chosen of this.scheduler.pick(views)) {
+    for (const chosen of this.scheduler.pick(views, payload.length)) {
       this.transmit(fn, frame, this.slots[chosen.index]!.subflow!, false)
     }
   }
@@ -462,7 +462,7 @@ export class MultipathConnection extends Duplex {
     for (const [fn, frame] of this.pending) {
       if (frame.carriers.size > 0) continue
       const views = usable.map((s) => this.view(s))
-      for (const chosen of this.scheduler.pick(views)) {
+      for (const chosen of this.scheduler.pick(views, frame.payload.length)) {
         this.transmit(fn, frame, this.slots[chosen.index]!.subflow!, frame.sends > 0)
       }
     }

@@ -39,6 +39,7 @@ export class Subflow {
   // n-th pong answers the n-th ping.
   private readonly pingsOut: number[] = []
   private lastHeardAt = performance.now()
+  private lastTickAt = performance.now()
   private readonly timer: NodeJS.Timeout
   private ended = false
 
@@ -54,7 +55,7 @@ export class Subflow {
     socket.on('error', (error) => this.fail(`${error.message}`))
     socket.on('end', () => this.fail('closed by the peer'))
     socket.on('close', () => this.fail('closed'))
-    this.timer = setInterval(() => this.tick(), pingIntervalMs)
+    this.timer = setInterval(() => this.tick(pingIntervalMs), pingIntervalMs)
     this.ping()
     if (leftover.length > 0) this.receive(leftover)
     // The handshake paused the socket so nothing after the lead bytes was lost.
@@ -110,14 +111,27 @@ export class Subflow {
     this.socket.write(encodeAck(CONTROL.ping))
   }
 
-  private tick(): void {
+  private tick(intervalMs: number): void {
     const now = performance.now()
+    // A late tick means this thread was busy (GC, a long task), not that the path went quiet:
+    // the time it lost does not count as silence.
+    const lost = now - this.lastTickAt - intervalMs
+    this.lastTickAt = now
+    if (lost > intervalMs) {
+      this.lastHeardAt += lost
+      for (let i = 0; i < this.pingsOut.length; i++) this.pingsOut[i]! += lost
+    }
     const oldest = this.pingsOut[0]
     if (oldest !== undefined) {
       const limit = Math.max(4 * (this.rttMs ?? 0), MIN_SILENCE_MS)
       // Silence, not a late pong, is the failure: a busy subflow's pong waits behind its data.
       if (now - oldest > limit && now - this.lastHeardAt > limit) {
-        this.fail(`no answer to pings for ${Math.round(now - oldest)} ms (blackholed)`)
+        // Timers run before the poll phase: bytes already waiting are read before the verdict.
+        setImmediate(() => {
+          if (!this.ended && performance.now() - this.lastHeardAt > limit) {
+            this.fail(`no answer to pings for ${Math.round(performance.now() - oldest)} ms (blackholed)`)
+          }
+        })
         return
       }
       // One ping in flight at a time keeps the queue short on a slow path.

@@ -35,7 +35,10 @@ describe('multipath load target', () => {
     const paths = connections![0]!.paths
     expect(paths.map((p) => p.label)).toEqual(proxies.map((p) => p.url))
     // Round-robin: both paths carried a share of the stream's bytes.
-    expect(paths.every((p) => p.sent > 64 * 1024)).toBe(true)
+    expect(
+      paths.every((p) => p.sent > 64 * 1024),
+      JSON.stringify(paths),
+    ).toBe(true)
     expect(paths.reduce((sum, p) => sum + p.sent, 0)).toBeGreaterThanOrEqual(20 * 64 * 1024)
     // Everything the client opened, the node forgot once the connection closed.
     expect(await until(() => node.stats().transport.cidEntries === 0)).toBe(true)

@@ -62,11 +62,11 @@ test('lowest-rtt keeps to the fast path; redundant gets the fast path latency', 
 
 test('a path flapping 10 times under a round-robin load', async ({ fabric }) => {
   const { node, proxies, target } = await fabric.multipath({ paths: 2, scheduler: 'round-robin' })
-  const flap = proxies[0]!.flap({ up: 150, down: 50, cycles: 10, mode: 'refuse', cutExisting: true })
+  const flap = proxies[0]!.flap({ up: 250, down: 50, cycles: 10, mode: 'refuse', cutExisting: true })
   const report = await fabric.load({
     targets: [target],
     soak: true,
-    duration: 2200,
+    duration: 3200,
     concurrency: 4,
     workers: 1,
     bytesPerStream: 64 * 1024,

@@ -12,6 +12,6 @@ export interface PathView {
 /** Chooses the paths a new data frame goes out on. */
 export interface Scheduler {
   readonly name: string
-  /** `usable` is non-empty; returns one path, or several to send the frame on each. */
-  pick(usable: readonly PathView[]): PathView[]
+  /** `usable` is non-empty; `bytes` is the frame's payload size. Returns one path, or several to send the frame on each. */
+  pick(usable: readonly PathView[], bytes: number): PathView[]
 }
