@@ -64,6 +64,9 @@ interface Deadline {
 /** Workers wait for worker 0's probes this much longer than the probes can take (its thread may start late). */
 const PROBE_WAIT_MARGIN_MS = 30_000
 
+/** How long a worker waits for its multipath connections to close after its last stream. */
+const MULTIPATH_CLOSE_WAIT_MS = 2000
+
 /** A CLOSE still gets this long for its CLOSE_ACK when the run's deadline is nearer. */
 const CLOSE_GRACE_MS = 1000
 
@@ -149,6 +152,7 @@ export class StreamRunner {
     sampler.start()
     try {
       const open = await this.runStreams()
+      await this.multipathClosed()
       const partial = this.collector.toPartial(open, sampler.stop())
       if (this.multipath.size > 0) {
         partial.multipath = Object.fromEntries(
@@ -497,6 +501,24 @@ export class StreamRunner {
     } finally {
       clearTimeout(timer)
     }
+  }
+
+  /**
+   * Wait (at most MULTIPATH_CLOSE_WAIT_MS) for the multipath connections ended by runStreams to
+   * finish their goodbye, so the node forgets them at once instead of after its idle timeout
+   * when the worker thread is torn down mid-goodbye.
+   */
+  private async multipathClosed(): Promise<void> {
+    const open = [...this.multipath.values()].flat().filter((c) => !c.destroyed)
+    if (open.length === 0) return
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      Promise.all(open.map((c) => new Promise((resolve) => c.once('close', resolve)))),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, MULTIPATH_CLOSE_WAIT_MS)
+      }),
+    ])
+    clearTimeout(timer)
   }
 
   /** One multipath connection over the target's paths, as the Link the fabric protocol runs on. */
