@@ -71,6 +71,48 @@ describe('multipath defects of the reference', () => {
     expect(received[0]!.hash.digest('hex')).toBe(sha256(data))
   })
 
+  it('redials a refused path with a doubling backoff, not in a tight loop', async () => {
+    const { listener } = await startSink(2)
+    const proxies = [await proxyTo(listener.urls[0]!), await proxyTo(listener.urls[1]!)]
+    const connection = await connect({ paths: proxies })
+    await until(() => connection.stats().paths.every((p) => p.state === 'up'))
+    proxies[0]!.add({ kind: 'outage', mode: 'refuse', cutExisting: true })
+    const refusals = () => proxies[0]!.stats().connections.filter((c) => c.end === 'refused')
+    expect(await until(() => refusals().length >= 5, 8000)).toBe(true)
+    // Attempts in the order they came; each wait is about twice the one before (50, 100, 200, 400 ms).
+    const times = refusals()
+      .map((c) => c.openedAt)
+      .sort((a, b) => a - b)
+    const gaps = times.slice(1).map((t, i) => t - times[i]!)
+    expect(gaps.at(-1)!).toBeGreaterThan(2 * gaps[0]!)
+    expect(connection.stats().paths[0]!.state).toBe('down')
+    expect(connection.stats().paths[1]!.state).toBe('up')
+  })
+
+  it('gives up a subflow handshake that gets no answer within 1 s', async () => {
+    // Accepts and swallows: TCP is up, the lead bytes never come back.
+    const silent = net.createServer((socket) => socket.on('error', () => {}).resume())
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const sockets = new Set<net.Socket>()
+    silent.on('connection', (socket) => sockets.add(socket))
+    track({
+      close: () =>
+        new Promise((resolve) => {
+          for (const socket of sockets) socket.destroy()
+          silent.close(resolve)
+        }),
+    })
+    const { port } = silent.address() as net.AddressInfo
+    const error = await connectMultipath({ paths: [`tcp://127.0.0.1:${port}`] }).catch((e: Error) => e)
+    expect(error).toBeInstanceOf(Error)
+    expect((error as Error).message).toMatch(
+      new RegExp(`multipath handshake with 127\\.0\\.0\\.1:${port} timed out after 1000 ms`),
+    )
+    // The socket it opened was closed again: nothing is left half-started.
+    expect(sockets.size).toBe(1)
+    expect(await until(() => [...sockets].every((s) => s.destroyed))).toBe(true)
+  })
+
   it('forgets a connection ID when its connection closes or idles out', async () => {
     const { listener, received } = await startSink(2, { idleTimeoutMs: 300 })
     for (let i = 0; i < 20; i++) {
