@@ -399,7 +399,10 @@ export class MultipathConnection extends Duplex {
     clearInterval(this.resendTimer)
     for (const slot of this.slots) {
       clearTimeout(slot.redialTimer)
+      // Ended, not destroyed: the FIN frame and last ACKs written just now must still leave.
       slot.subflow?.end()
+      slot.lastRtt = slot.subflow?.rttMs ?? slot.lastRtt
+      slot.subflow = undefined
     }
     this.destroy()
   }
