@@ -1,6 +1,7 @@
 // The load runner drives a multipath target: fabric streams over one connection per worker that
 // spreads its frames over several TCP paths to a multipath node.
 import { afterEach, describe, expect, it } from 'vitest'
+import { createFabricFixture } from '../../src/fabric/fixture.js'
 import { NodeOptionsError, startNode } from '../../src/fabric/node.js'
 import { ConfigError } from '../../src/load/config.js'
 import { runLoad } from '../../src/load/run.js'
@@ -76,6 +77,17 @@ describe('multipath load target', () => {
     )
     await expect(startNode({ transport: 'multipath', paths: 2, schedular: 'x' } as never)).rejects.toThrow(
       /did you mean 'scheduler'/,
+    )
+    const fabric = createFabricFixture()
+    track({ close: () => fabric.closeAll() })
+    await expect(fabric.multipath({ pathTransport: 'quic' })).rejects.toThrow(
+      "pathTransport must be 'tcp' (QUIC subflows are not supported yet), got 'quic'",
+    )
+    await expect(fabric.multipath({ paths: 2, sheduler: 'redundant' } as never)).rejects.toThrow(
+      /did you mean 'scheduler'/,
+    )
+    await expect(fabric.multipath({ paths: 1, impair: [[], []] })).rejects.toThrow(
+      /impair must be an array of at most 1 impairment lists/,
     )
   })
 })
