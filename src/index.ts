@@ -27,9 +27,23 @@ export type {
 } from './load/types.js'
 export type { Verdict, VerdictInput, VerdictRule } from './load/verdict/index.js'
 export { formatMetric, verdict, verdictRules } from './load/verdict/index.js'
-export type { QuicksandMatchers } from './matchers/index.js'
+export type { QuicksandMatchers, SurvivePathLossOptions } from './matchers/index.js'
 export { isLoadReport, matchers } from './matchers/index.js'
 export { LatencyHistogram } from './metrics/histogram.js'
+export type { MultipathFixtureOptions, MultipathSetup } from './multipath/fixture.js'
+export {
+  type ConnectMultipathOptions,
+  connectMultipath,
+  type MultipathConnection,
+  type MultipathPathInput,
+  type MultipathStats,
+  type MultipathTuning,
+  type PathStats,
+  SCHEDULER_NAMES,
+  type SchedulerName,
+} from './multipath/index.js'
+export type { MultipathNode, MultipathNodeOptions, MultipathPathOptions } from './multipath/node.js'
+export type { MultipathTargetInput } from './multipath/target.js'
 export type {
   AddressHopOptions,
   CommandHopOptions,

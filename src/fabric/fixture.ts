@@ -3,6 +3,12 @@ import { RunError } from '../errors/kinds.js'
 import type { LoadConfig } from '../load/config.js'
 import { runLoad } from '../load/run.js'
 import type { LoadReport } from '../load/types.js'
+import {
+  createMultipathFixture,
+  type MultipathFixture,
+  type MultipathFixtureOptions,
+  type MultipathSetup,
+} from '../multipath/fixture.js'
 import type { PipelineConfig } from '../pipeline/config.js'
 import { createPipelineFixture, type PipelineFixture } from '../pipeline/fixture.js'
 import type { PipelineReport } from '../pipeline/report.js'
@@ -27,6 +33,8 @@ export interface FabricFixture {
   relay(options: RelayOptions): Promise<Relay>
   /** Start a peer that records the segments relays deliver (see startPeer). */
   peer(options?: PeerOptions): Promise<RelayPeer>
+  /** Start a multipath node behind one TCP proxy per path; gives `{ node, proxies, target }`. */
+  multipath(options?: MultipathFixtureOptions): Promise<MultipathSetup>
   /** Stop every node this fixture started. */
   closeAll(): Promise<void>
 }
@@ -55,6 +63,8 @@ export function createFabricFixture(options: FabricFixtureOptions = {}): FabricF
   let loads = new AbortController()
   // Made on first use, so a test that runs no pipeline pays nothing for it.
   let pipelines: PipelineFixture | undefined
+  // Made on first use, so a test that never asks for multipath starts nothing of it.
+  let multipath: MultipathFixture | undefined
   const node = async (options?: NodeOptions) => {
     // Nodes publish on the fixture's bus unless told otherwise; anything else startNode checks.
     const withBus =
@@ -100,6 +110,10 @@ export function createFabricFixture(options: FabricFixtureOptions = {}): FabricF
       pipelines ??= createPipelineFixture(events)
       return pipelines.pipeline(config)
     },
+    multipath(options) {
+      multipath ??= createMultipathFixture(events)
+      return multipath.multipath(options)
+    },
     async closeAll() {
       // Every part is stopped even when one fails; the first failure is rethrown after all ran.
       const failures: unknown[] = []
@@ -110,6 +124,7 @@ export function createFabricFixture(options: FabricFixtureOptions = {}): FabricF
       await step(() => pipelines?.closeAll())
       loads.abort(new RunError('aborted', 'the test ended while it ran'))
       loads = new AbortController()
+      await step(() => multipath?.closeAll())
       const nodes = [...started]
       started.clear()
       // A crash-stop is enough at teardown and never waits on a slow peer.

@@ -1,5 +1,6 @@
 import { formatUrl } from '../address.js'
 import { describeValue, FieldError, rejectUnknownKeys } from '../errors/field-error.js'
+import { type MultipathNode, type MultipathNodeOptions, startMultipathNode } from '../multipath/node.js'
 import { DEFAULT_MAX_PAYLOAD, HARD_MAX_PAYLOAD } from '../protocol/frames.js'
 import { defaultEventBus, type EventBus } from '../run/events.js'
 import { transportFor } from '../transport/index.js'
@@ -196,7 +197,18 @@ function certificateFingerprint(cert: string): string {
 }
 
 /** Start a fabric node that accepts load clients and acknowledges every frame. */
-export async function startNode(options: NodeOptions = {}): Promise<FabricNode> {
+export async function startNode(options: MultipathNodeOptions): Promise<MultipathNode>
+export async function startNode(options?: NodeOptions): Promise<FabricNode>
+export async function startNode(
+  options: NodeOptions | MultipathNodeOptions = {},
+): Promise<FabricNode | MultipathNode> {
+  if (typeof options === 'object' && options !== null && options.transport === 'multipath') {
+    return startMultipathNode(options, NodeOptionsError)
+  }
+  return startSingleNode(options as NodeOptions)
+}
+
+async function startSingleNode(options: NodeOptions): Promise<FabricNode> {
   const settings = validate(options)
   const transport = await transportFor(settings.transport)
   // A QUIC node's identity is made once: a restart presents the same certificate, as a real

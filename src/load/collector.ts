@@ -1,4 +1,5 @@
 import { LatencyHistogram } from '../metrics/histogram.js'
+import type { MultipathStats } from '../multipath/connection.js'
 import type { Recorder } from '../run/recorder.js'
 import type { ResourceSample } from './resources.js'
 import {
@@ -23,6 +24,8 @@ export interface TargetPartial extends TargetCounters {
 
 /** Everything one worker measured; plain data so it crosses the thread boundary. */
 export interface WorkerPartial extends ReportCounters {
+  /** Stats of every multipath connection this worker opened, by target URL. */
+  multipath?: Record<string, MultipathStats[]>
   startedAt: number
   finishedAt: number
   histograms: {

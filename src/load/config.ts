@@ -1,9 +1,10 @@
 import { parseUrl } from '../address.js'
 import { ConfigError } from '../errors/config-error.js'
 import { MAX_TIMER_MS, rejectUnknownKeys } from '../errors/field-error.js'
+import { isMultipathTarget, type MultipathTargetInput, multipathTargetUrl } from '../multipath/target.js'
 import { HARD_MAX_PAYLOAD } from '../protocol/frames.js'
 import { DATAGRAM_SIZE_RANGE } from '../transport/link.js'
-import { resolveTarget } from '../transport/target.js'
+import { resolveTarget, type TargetInput } from '../transport/target.js'
 
 export { ConfigError } from '../errors/config-error.js'
 
@@ -35,14 +36,19 @@ export interface RoutedTarget {
 }
 
 /** A target entry of a load config. */
-export type LoadTarget = TargetLike | string | RoutedTarget
+export type LoadTarget =
+  | TargetLike
+  | string
+  | RoutedTarget
+  | MultipathTargetInput
+  | Extract<TargetInput, { readonly paths: unknown }>
 
 function isRouted(entry: unknown): entry is RoutedTarget {
   return typeof entry === 'object' && entry !== null && ('routeMode' in entry || 'node' in entry)
 }
 
 /** The target itself of a config entry (a routed entry's node or url). */
-export function targetOf(entry: LoadTarget): TargetLike | string {
+export function targetOf(entry: LoadTarget): Exclude<LoadTarget, RoutedTarget> {
   if (!isRouted(entry)) return entry
   if (entry.node !== undefined) return entry.node
   const { routeMode: _m, node: _n, ...rest } = entry
@@ -306,13 +312,17 @@ export function resolveConfig(input: LoadConfig): ResolvedConfig {
   const fingerprints: Array<string | undefined> = []
   rawTargets.forEach((input, index) => {
     const field = `targets[${index}]`
+    // A multipath target is one connection over several paths; workers dial it by its URL.
+    if (isMultipathTarget(input)) {
+      targets.push(multipathTargetUrl(input, field))
+      fingerprints.push(undefined)
+      return
+    }
     const target = resolveTarget(input, field)
     if (target.paths.length !== 1) {
-      throw new ConfigError(
-        field,
-        input,
-        'a target of one path: a fabric load drives one connection per target',
-      )
+      targets.push(multipathTargetUrl({ multipath: target.paths, scheduler: target.route }, field))
+      fingerprints.push(undefined)
+      return
     }
     const path = target.paths[0]!
     targets.push(path.url)

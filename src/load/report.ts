@@ -1,4 +1,5 @@
 import { LatencyHistogram } from '../metrics/histogram.js'
+import type { MultipathStats } from '../multipath/connection.js'
 import type { WorkerPartial } from './collector.js'
 import type { ResolvedConfig } from './config.js'
 import { type ResourceSample, summarizeResources } from './resources.js'
@@ -170,6 +171,7 @@ export function buildReport(
       channelCloses: totals.channelCloses,
       activeChannels: totals.channelLeaks,
       nodes: nodeStats,
+      ...multipathSnapshot(partials),
     },
     degradedTargets: Object.assign({}, ...partials.map((p) => p.degradedTargets)),
     resourceSamples,
@@ -177,4 +179,14 @@ export function buildReport(
     targetProbes,
     excludedTargets: targetProbes.filter((p) => !p.usable).map((p) => p.target),
   }
+}
+
+/** Every worker's multipath connection stats, by target URL; nothing when no target was multipath. */
+function multipathSnapshot(partials: WorkerPartial[]): { multipath?: Record<string, MultipathStats[]> } {
+  const merged: Record<string, MultipathStats[]> = {}
+  for (const part of partials) {
+    for (const [url, stats] of Object.entries(part.multipath ?? {}))
+      merged[url] = [...(merged[url] ?? []), ...stats]
+  }
+  return Object.keys(merged).length > 0 ? { multipath: merged } : {}
 }

@@ -1,8 +1,13 @@
 import { formatHostPort } from '../address.js'
 import { classifyError, describeFailure, type ErrorKind, RunError } from '../errors/kinds.js'
+import type { MultipathConnection } from '../multipath/connection.js'
+import { connectMultipath } from '../multipath/dial.js'
+import { multipathLink } from '../multipath/link.js'
+import { isMultipathTarget, parseMultipathUrl } from '../multipath/target.js'
 import type { TrafficClassName } from '../protocol/frames.js'
 import type { Recorder } from '../run/recorder.js'
 import { transportFor } from '../transport/index.js'
+import type { Link } from '../transport/link.js'
 import type { Transport, TransportKind } from '../transport/types.js'
 import { ChannelError, ClientConnection } from './client-connection.js'
 import { Collector, type WorkerPartial } from './collector.js'
@@ -59,6 +64,9 @@ interface Deadline {
 /** Workers wait for worker 0's probes this much longer than the probes can take (its thread may start late). */
 const PROBE_WAIT_MARGIN_MS = 30_000
 
+/** How long a worker waits for its multipath connections to close after its last stream. */
+const MULTIPATH_CLOSE_WAIT_MS = 2000
+
 /** A CLOSE still gets this long for its CLOSE_ACK when the run's deadline is nearer. */
 const CLOSE_GRACE_MS = 1000
 
@@ -66,7 +74,7 @@ interface Target {
   url: string
   host: string
   port: number
-  kind: TransportKind
+  kind: TransportKind | 'multipath'
   fingerprint: string | undefined
   connection: ClientConnection | undefined
   connecting: Promise<ClientConnection> | undefined
@@ -79,6 +87,8 @@ export class StreamRunner {
   private placement: Placement
   private readonly health: TargetHealth
   private readonly transports = new Map<TransportKind, Transport>()
+  /** Every multipath connection opened, by target URL: their path stats go into the report. */
+  private readonly multipath = new Map<string, MultipathConnection[]>()
   private readonly pendingCloses: Array<() => Promise<void>> = []
   private readonly runDeadline: number
   private readonly startDeadline: number
@@ -98,6 +108,17 @@ export class StreamRunner {
     this.health = new TargetHealth(task.health)
     this.placement = new Placement(config.targets.length, { poolFailover: config.poolFailover }, this.health)
     this.targets = config.targets.map((url, i) => {
+      if (isMultipathTarget(url)) {
+        return {
+          url,
+          host: '',
+          port: 0,
+          kind: 'multipath',
+          fingerprint: undefined,
+          connection: undefined,
+          connecting: undefined,
+        }
+      }
       const { scheme, host, port } = parseTargetUrl(url, `targets[${i}]`)
       return {
         url,
@@ -131,7 +152,14 @@ export class StreamRunner {
     sampler.start()
     try {
       const open = await this.runStreams()
-      return this.collector.toPartial(open, sampler.stop())
+      await this.multipathClosed()
+      const partial = this.collector.toPartial(open, sampler.stop())
+      if (this.multipath.size > 0) {
+        partial.multipath = Object.fromEntries(
+          [...this.multipath].map(([url, connections]) => [url, connections.map((c) => c.stats())]),
+        )
+      }
+      return partial
     } finally {
       sampler.stop()
     }
@@ -140,6 +168,7 @@ export class StreamRunner {
   /** Run every stream, close what is left open; returns the channels this worker never closed. */
   private async runStreams(): Promise<number> {
     for (const target of this.targets) {
+      if (target.kind === 'multipath') continue
       if (!this.transports.has(target.kind)) this.transports.set(target.kind, await transportFor(target.kind))
     }
     if (this.task.config.probeTargets) {
@@ -428,10 +457,12 @@ export class StreamRunner {
   ): Promise<ClientConnection> {
     if (target.connection?.alive) return target.connection
     if (!target.connecting) {
-      const transport = this.transports.get(target.kind)!
       const timeoutMs = Math.max(1, Math.min(this.task.config.connectTimeoutMs, deadline - performance.now()))
-      target.connecting = transport
-        .connect({
+      const linked = target.kind === 'multipath' ? this.connectMultipath(target, timeoutMs) : undefined
+      const transport = target.kind === 'multipath' ? undefined : this.transports.get(target.kind)!
+      target.connecting = (
+        linked ??
+        transport!.connect({
           host: target.host,
           port: target.port,
           timeoutMs,
@@ -440,6 +471,7 @@ export class StreamRunner {
             ? { maxPacketSize: this.task.config.maxDatagramSize }
             : {}),
         })
+      )
         .then((link) => {
           this.collector.connectionOpened()
           const connection = new ClientConnection(link, this.task.config.payloadSize, (gone) => {
@@ -469,6 +501,38 @@ export class StreamRunner {
     } finally {
       clearTimeout(timer)
     }
+  }
+
+  /**
+   * Wait (at most MULTIPATH_CLOSE_WAIT_MS) for the multipath connections ended by runStreams to
+   * finish their goodbye, so the node forgets them at once instead of after its idle timeout
+   * when the worker thread is torn down mid-goodbye.
+   */
+  private async multipathClosed(): Promise<void> {
+    const open = [...this.multipath.values()].flat().filter((c) => !c.destroyed)
+    if (open.length === 0) return
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      Promise.all(open.map((c) => new Promise((resolve) => c.once('close', resolve)))),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, MULTIPATH_CLOSE_WAIT_MS)
+      }),
+    ])
+    clearTimeout(timer)
+  }
+
+  /** One multipath connection over the target's paths, as the Link the fabric protocol runs on. */
+  private async connectMultipath(target: Target, timeoutMs: number): Promise<Link> {
+    const { paths, scheduler } = parseMultipathUrl(target.url, 'target')
+    const connection = await connectMultipath({
+      paths,
+      scheduler,
+      handshakeTimeoutMs: Math.min(timeoutMs, 60_000),
+    })
+    const opened = this.multipath.get(target.url) ?? []
+    opened.push(connection)
+    this.multipath.set(target.url, opened)
+    return multipathLink(connection)
   }
 }
 

@@ -1,3 +1,4 @@
+import type { MultipathStats } from '../multipath/connection.js'
 import type { RunRecord } from '../run/workload.js'
 import type { ResourceSample, ResourceSummary } from './resources.js'
 
@@ -127,6 +128,8 @@ export interface TransportSnapshot {
   activeChannels: number
   /** An in-process node's stats() at the end, by target URL. */
   nodes: Record<string, unknown>
+  /** Multipath targets only: each connection's stats (per-path counters, RTT, longest ACK gap), by target URL. */
+  multipath?: Record<string, MultipathStats[]>
 }
 
 /** The resolved config, as recorded in a report (durations in ms, targets as URLs). */

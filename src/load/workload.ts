@@ -1,6 +1,13 @@
 import type { Workload } from '../run/workload.js'
 import type { WorkerPartial } from './collector.js'
-import { type LoadConfig, type ResolvedConfig, resolveConfig, type TargetLike, targetOf } from './config.js'
+import {
+  type LoadConfig,
+  type LoadTarget,
+  type ResolvedConfig,
+  resolveConfig,
+  type TargetLike,
+  targetOf,
+} from './config.js'
 import { ProbeBoard } from './probe.js'
 import { buildReport } from './report.js'
 import { ResourceSampler } from './resources.js'
@@ -20,6 +27,9 @@ function channelsActiveOn(target: TargetLike | string): number | undefined {
   const stats = target.stats() as { channelsActive?: unknown }
   return typeof stats?.channelsActive === 'number' ? stats.channelsActive : undefined
 }
+
+/** A config entry's target; a `{ multipath }` entry has no stats() and reads as a target without them. */
+const plainTarget = (entry: LoadTarget) => targetOf(entry) as TargetLike | string
 
 /** The fabric load: logical streams over fabric channels to nodes, with ACKs and failover. */
 export const loadWorkload: Workload<LoadConfig, ResolvedConfig, WorkerTask, WorkerPartial, LoadReportBody> = {
@@ -62,7 +72,7 @@ export const loadWorkload: Workload<LoadConfig, ResolvedConfig, WorkerTask, Work
   merge(config, partials, span, input) {
     const nodeChannelsActive: Record<string, number> = {}
     const nodeStats: Record<string, unknown> = {}
-    input.targets.map(targetOf).forEach((target, i) => {
+    input.targets.map(plainTarget).forEach((target, i) => {
       const active = channelsActiveOn(target)
       if (active !== undefined) nodeChannelsActive[config.targets[i]!] = active
       if (typeof target !== 'string' && typeof target.stats === 'function') {

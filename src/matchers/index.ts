@@ -15,12 +15,15 @@ import { toStayUnderAckP99 } from './to-stay-under-ack-p99.js'
 import { toStayUnderRetransmits } from './to-stay-under-retransmits.js'
 import { toStayUnderSetupP95 } from './to-stay-under-setup-p95.js'
 import { toStayWithinResources } from './to-stay-within-resources.js'
+import { toSurvivePathLoss } from './to-survive-path-loss.js'
 import { toSustainPps } from './to-sustain-pps.js'
 import { toSustainThroughput } from './to-sustain-throughput.js'
+import { toUsePaths } from './to-use-paths.js'
 
 export type { MatcherContext, MatcherHintOptions, MatcherResult } from './context.js'
 export { isLoadReport, loadReportProblem } from './report-guard.js'
 export type { KeepConnectionsOptions } from './to-keep-connections.js'
+export type { SurvivePathLossOptions } from './to-survive-path-loss.js'
 export type { QuicksandMatchers } from './types.js'
 export {
   toConservePackets,
@@ -40,8 +43,10 @@ export {
   toStayUnderRetransmits,
   toStayUnderSetupP95,
   toStayWithinResources,
+  toSurvivePathLoss,
   toSustainPps,
   toSustainThroughput,
+  toUsePaths,
 }
 
 /** Every quicksand matcher, ready for `expect.extend(matchers)` in Vitest or Jest. */
@@ -65,4 +70,6 @@ export const matchers = {
   toDropOnlyAt,
   toSustainPps,
   toPassCheckMatrix,
+  toSurvivePathLoss,
+  toUsePaths,
 }

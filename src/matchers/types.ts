@@ -45,4 +45,8 @@ export interface QuicksandMatchers<R = unknown> {
   toSustainPps(pps: number): R
   /** A relay lab check matrix is PASS by the lab's rule; the message prints the check table. */
   toPassCheckMatrix(): R
+  /** A multipath load lost a path yet every stream succeeded and no ACK gap passed `maxStallMs`. */
+  toSurvivePathLoss(options: { maxStallMs: number }): R
+  /** Exactly `count` paths carried data (a load report's multipath connections, or one connection's stats()). */
+  toUsePaths(count: number): R
 }

@@ -55,10 +55,12 @@ describe('load config', () => {
     expect(config.fingerprints).toEqual(['ab'.repeat(32), undefined])
   })
 
-  it('refuses a multipath target, which needs a transport of several paths', () => {
+  it('keeps a target of several paths as one multipath target; refuses QUIC paths', () => {
+    const config = resolveConfig({ targets: [{ paths: ['tcp://127.0.0.1:1', 'tcp://127.0.0.1:2'] }] })
+    expect(config.targets).toEqual(['multipath:tcp://127.0.0.1:1,tcp://127.0.0.1:2?scheduler=lowest-rtt'])
     expect(() =>
-      resolveConfig({ targets: [{ paths: ['tcp://127.0.0.1:1', 'tcp://127.0.0.1:2'] }] } as never),
-    ).toThrow('targets[0] must be a target of one path: a fabric load drives one connection per target')
+      resolveConfig({ targets: [{ paths: ['quic://127.0.0.1:1', 'quic://127.0.0.1:2'] }] }),
+    ).toThrow('QUIC subflows are not supported yet')
     expect(() => resolveConfig({ targets: [{ url: 'quic://127.0.0.1:1', fingerprint: 'ab' }] })).toThrow(
       'targets[0].fingerprint must be a SHA-256 fingerprint (64 hex digits, colons allowed), got',
     )
