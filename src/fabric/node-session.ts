@@ -17,6 +17,22 @@ export interface NodeCounters {
   pings: number
 }
 
+/** A node's counters before any connection. */
+export function zeroNodeCounters(): NodeCounters {
+  return {
+    connections: 0,
+    channelsOpened: 0,
+    channelsClosed: 0,
+    channelsActive: 0,
+    bytes: 0,
+    frames: 0,
+    acks: 0,
+    protocolErrors: 0,
+    contentErrors: 0,
+    pings: 0,
+  }
+}
+
 interface Channel {
   stream: number
   trafficClass: TrafficClassName

@@ -6,7 +6,7 @@ import { defaultEventBus, type EventBus } from '../run/events.js'
 import { transportFor } from '../transport/index.js'
 import { fingerprintOfPem, generateCertificate } from '../transport/quic/certificate.js'
 import type { Link, Listener, TransportKind } from '../transport/types.js'
-import { type NodeCounters, NodeSession } from './node-session.js'
+import { type NodeCounters, NodeSession, zeroNodeCounters } from './node-session.js'
 
 /** Options for startNode. */
 export interface NodeOptions {
@@ -219,18 +219,7 @@ async function startSingleNode(options: NodeOptions): Promise<FabricNode> {
       : settings.key !== undefined && settings.cert !== undefined
         ? { key: settings.key, cert: settings.cert, fingerprint: certificateFingerprint(settings.cert) }
         : generateCertificate()
-  const counters: NodeCounters = {
-    connections: 0,
-    channelsOpened: 0,
-    channelsClosed: 0,
-    channelsActive: 0,
-    bytes: 0,
-    frames: 0,
-    acks: 0,
-    protocolErrors: 0,
-    contentErrors: 0,
-    pings: 0,
-  }
+  const counters = zeroNodeCounters()
   const sessions = new Set<NodeSession>()
   const accept = (link: Link) => {
     counters.connections++

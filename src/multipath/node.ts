@@ -1,7 +1,7 @@
 // A fabric node whose clients arrive over multipath: one TCP listener per path, the fabric
 // protocol served over each aggregated connection exactly as a TCP node serves it.
 import { describeValue, FieldError, type FieldErrorClass, rejectUnknownKeys } from '../errors/field-error.js'
-import { type NodeCounters, NodeSession } from '../fabric/node-session.js'
+import { type NodeCounters, NodeSession, zeroNodeCounters } from '../fabric/node-session.js'
 import { DEFAULT_MAX_PAYLOAD, HARD_MAX_PAYLOAD } from '../protocol/frames.js'
 import { defaultEventBus, type EventBus } from '../run/events.js'
 import { multipathLink } from './link.js'
@@ -97,18 +97,7 @@ export async function startMultipathNode(
     const bad = error as FieldError
     fail(bad.field, bad.value, bad.rule)
   }
-  const counters: NodeCounters = {
-    connections: 0,
-    channelsOpened: 0,
-    channelsClosed: 0,
-    channelsActive: 0,
-    bytes: 0,
-    frames: 0,
-    acks: 0,
-    protocolErrors: 0,
-    contentErrors: 0,
-    pings: 0,
-  }
+  const counters = zeroNodeCounters()
   const sessions = new Set<NodeSession>()
   let listener: MultipathListener | undefined = await listenMultipath(listen, settings, (connection) => {
     counters.connections++
