@@ -2,7 +2,7 @@ import { describeValue } from '../errors/field-error.js'
 import { dropPlaces } from '../pipeline/accounting.js'
 import type { PipelineReport } from '../pipeline/report.js'
 import type { MatcherContext, MatcherResult } from './context.js'
-import { matcherHeader } from './report-guard.js'
+import { notAReport } from './report-guard.js'
 
 /** Why `value` is not a pipeline report, or undefined when it is one. */
 export function pipelineReportProblem(value: unknown): string | undefined {
@@ -22,14 +22,13 @@ export function notAPipelineReport(
   received: unknown,
   expected = '',
 ): MatcherResult {
-  const promise = typeof (received as { then?: unknown } | null)?.then === 'function'
-  const problem = promise
-    ? 'received a promise: await fabric.pipeline() before asserting on its report'
-    : `received is not a quicksand PipelineReport: ${pipelineReportProblem(received)}`
-  return {
-    pass: context.isNot === true,
-    message: () => `${matcherHeader(context, name, expected)}\n\n${problem}`,
-  }
+  return notAReport(
+    context,
+    name,
+    received,
+    { run: 'fabric.pipeline()', type: 'PipelineReport', problem: (r) => `${pipelineReportProblem(r)}` },
+    expected,
+  )
 }
 
 function row(cells: (string | number)[], widths: number[]): string {

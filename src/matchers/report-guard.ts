@@ -87,6 +87,35 @@ export function matcherHeader(context: MatcherContext, matcherName: string, expe
   })
 }
 
+/** What a guard needs to say that `received` is not the report a matcher takes. */
+export interface ReportKind {
+  /** The run to await, e.g. 'traffic.run()'. */
+  run: string
+  /** The report type's name, e.g. 'TrafficReport'. */
+  type: string
+  /** What is wrong with a value that is not one. */
+  problem(received: unknown): string
+}
+
+/** The failing result (with and without `.not`) for a value that is not a report of `kind`. */
+export function notAReport(
+  context: MatcherContext,
+  name: string,
+  received: unknown,
+  kind: ReportKind,
+  expected = '',
+): MatcherResult {
+  // An un-awaited run is the common mistake; say so instead of listing a missing field.
+  const promise = typeof (received as { then?: unknown } | null)?.then === 'function'
+  const problem = promise
+    ? `received a promise: await ${kind.run} before asserting on its report`
+    : `received is not a quicksand ${kind.type}: ${kind.problem(received)}`
+  return {
+    pass: context.isNot === true,
+    message: () => `${matcherHeader(context, name, expected)}\n\n${problem}`,
+  }
+}
+
 // The received value is previewed on one line: a report missing one field would otherwise print
 // its whole ~200-line body before anyone sees which field it was.
 const PREVIEW_CHARS = 160

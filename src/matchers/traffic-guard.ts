@@ -5,7 +5,7 @@ import type { TimelineSample } from '../run/timeline.js'
 import type { ConnStats } from '../traffic/conn-stats.js'
 import type { TrafficReport } from '../traffic/report.js'
 import type { MatcherContext, MatcherResult } from './context.js'
-import { matcherHeader } from './report-guard.js'
+import { notAReport } from './report-guard.js'
 
 /** Most seconds or connections one message lists. */
 const MAX_LINES = 5
@@ -37,14 +37,13 @@ export function notATrafficReport(
   received: unknown,
   expected = '',
 ): MatcherResult {
-  const promise = typeof (received as { then?: unknown } | null)?.then === 'function'
-  const problem = promise
-    ? 'received a promise: await traffic.run() before asserting on its report'
-    : `received is not a quicksand TrafficReport: ${trafficReportProblem(received)}`
-  return {
-    pass: context.isNot === true,
-    message: () => `${matcherHeader(context, name, expected)}\n\n${problem}`,
-  }
+  return notAReport(
+    context,
+    name,
+    received,
+    { run: 'traffic.run()', type: 'TrafficReport', problem: (r) => `${trafficReportProblem(r)}` },
+    expected,
+  )
 }
 
 /** "second 3 (2000-3000 ms)" for a timeline sample. */
