@@ -59,11 +59,6 @@ function encodeRecord(header: SegmentRecord | AttemptRecord, data?: Uint8Array):
   return body
 }
 
-/** Where the segment's bytes start inside a segment record's body. */
-function dataStart(header: SegmentRecord): number {
-  return 4 + Buffer.byteLength(JSON.stringify(header), 'utf8')
-}
-
 const COMPACT_BATCH = 4 * 1024 * 1024
 
 /** The ledger over one store file. */
@@ -205,10 +200,10 @@ export class Ledger {
       pending: data,
     }
     this.segments.set(id, segment)
-    const header: SegmentRecord = { t: 'segment', id, size: data.length, sha256, at }
+    const body = encodeRecord({ t: 'segment', id, size: data.length, sha256, at }, data)
     try {
-      const offset = await this.log.append(encodeRecord(header, data))
-      segment.dataAt = offset + dataStart(header)
+      // The bytes are the body's tail.
+      segment.dataAt = (await this.log.append(body)) + body.length - data.length
     } catch (error) {
       this.segments.delete(id)
       throw error
