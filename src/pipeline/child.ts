@@ -9,6 +9,8 @@ const READY_POLL_MS = 20
 // SIGTERM first so a relay can print its final totals; SIGKILL if it does not exit in time.
 const TERM_GRACE_MS = 2_000
 const KILL_WAIT_MS = 2_000
+// How long a crashed hop's last output lines are waited for.
+const CRASH_OUTPUT_WAIT_MS = 500
 // Output lines kept for an error message.
 const TAIL_LINES = 8
 
@@ -56,6 +58,8 @@ export class ChildHop implements HopRunner {
   private readonly exited: Promise<void>
   private exit: string | undefined
   private closing: Promise<void> | undefined
+  /** Rejects when it exits before close() asked it to: a crash mid-run. */
+  readonly crashed: Promise<never>
 
   private constructor(
     readonly name: string,
@@ -70,6 +74,14 @@ export class ChildHop implements HopRunner {
         resolve()
       })
     })
+    this.crashed = this.exited.then(async () => {
+      if (this.closing) return new Promise<never>(() => undefined)
+      // Its last lines may still be in the pipes when it exits: read them for the message (bounded).
+      await Promise.race([Promise.all(this.outputRead), sleep(CRASH_OUTPUT_WAIT_MS)])
+      throw this.failure(`crashed mid-run (${this.exit})`)
+    })
+    // Watched by the run; a hop that fails to start is reported by start() instead.
+    this.crashed.catch(() => undefined)
     child.once('error', (error) => {
       this.exit ??= `could not start: ${error.message}`
     })

@@ -12,6 +12,8 @@ export interface HopRunner {
   readonly observed: boolean
   /** Kernel drops at its socket when it reports them itself (a hop in another namespace). */
   readonly kernelDrops?: number | undefined
+  /** Rejects with an error naming the hop and how it ended if it stops by itself before close(). */
+  readonly crashed: Promise<never>
   /** Its counters now. */
   stats(): Promise<HopCounters>
   /** Stop what the pipeline started for it. */
@@ -35,6 +37,8 @@ const ZERO: HopCounters = {
 export class AddressHop implements HopRunner {
   readonly recvBufferBytes = 0
   readonly observed = false
+  /** Not ours: a relay we did not start is not watched, so this never settles. */
+  readonly crashed = new Promise<never>(() => undefined)
   constructor(
     readonly name: string,
     readonly host: string,

@@ -1,5 +1,6 @@
 import { formatHostPort } from '../address.js'
 import { rejectUnknownKeys } from '../errors/field-error.js'
+import { RunError } from '../errors/kinds.js'
 import { createProxy } from '../proxy/proxy.js'
 import type { ImpairmentProxy } from '../proxy/types.js'
 import { defaultEventBus, type EventBus } from '../run/events.js'
@@ -81,13 +82,22 @@ export async function runPipeline(
     const n = resolved.hops.length
     // Starting is not raced with the signal (a thread or proxy started after the race would be
     // left running); the signal is checked between the steps instead.
+    const sinkPort = proxied(n) ? 0 : forwardPort(n)
     const sink = await PipelineThread.start('sink', {
       role: 'sink',
       host: sinkHost,
       packetSize: resolved.packetSize,
       expected: resolved.total,
       recvBufferBytes,
-      bindPort: proxied(n) ? 0 : forwardPort(n),
+      bindPort: sinkPort,
+    }).catch((error: unknown) => {
+      if (sinkPort === 0) throw error
+      // The port was the last hop's fixed forward address: say which option put the sink there.
+      throw new RunError(
+        'internal',
+        `${(error as Error).message} (hops[${n - 1}].forward: the sink receives there; free the port or pick another)`,
+        { cause: error },
+      )
     })
     threads.push(sink)
     // Built from the sink backwards: each hop needs the address of what follows it.
@@ -157,13 +167,17 @@ export async function runPipeline(
     const t0 = performance.now()
     sampler.start()
     const onStart = config.onStart
-    const [sent] = await abortable(
+    // A hop that stops by itself mid-run fails the run at once, naming it and how it ended,
+    // rather than leaving its packets as unexplained loss.
+    const crashed = Promise.race(hops.map((hop) => hop.crashed))
+    crashed.catch(() => undefined)
+    const watched = <T>(work: Promise<T>) => abortable(Promise.race([work, crashed]), signal)
+    const [sent] = await watched(
       Promise.all([generator.generate(), Promise.resolve().then(() => onStart?.(handles))]),
-      signal,
     )
     const drainBound =
       DRAIN_MARGIN_MS + resolved.hops.reduce((ms, hop) => ms + (hop.bufferPackets * hop.delayUs) / 1000, 0)
-    const final = await abortable(drain(hops, sink, [...proxies.values()], drainBound), signal)
+    const final = await watched(drain(hops, sink, [...proxies.values()], drainBound))
     // Kernel drops are listed only while the sockets are open: read them before anything closes.
     const kernel = udpSocketDrops(socketPorts) ?? new Map<number, number>()
     if (chain) kernel.set(sink.port, udpSocketDrops([sink.port], sinkHost)?.get(sink.port) ?? 0)

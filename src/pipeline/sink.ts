@@ -38,7 +38,15 @@ export function runSink(data: SinkData, port: MessagePort): void {
   const seen = new SeenSet(data.expected)
   let highest = -1
   const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: data.recvBufferBytes })
-  socket.on('error', () => undefined)
+  // A bind that fails (a fixed port taken) is reported at once, not left to the start timeout.
+  const bindFailed = (error: Error) => {
+    port.postMessage({
+      type: 'failed',
+      message: `the sink cannot bind ${data.host}:${data.bindPort}: ${error.message}`,
+    })
+    socket.close()
+  }
+  socket.once('error', bindFailed)
   socket.on('message', (datagram) => {
     counters.received++
     if (!isPipelinePacket(datagram)) {
@@ -65,6 +73,8 @@ export function runSink(data: SinkData, port: MessagePort): void {
     else if (message.type === 'close') socket.close(() => port.postMessage({ type: 'closed' }))
   })
   socket.bind(data.bindPort, data.host, () => {
+    socket.off('error', bindFailed)
+    socket.on('error', () => undefined)
     port.postMessage({
       type: 'ready',
       port: socket.address().port,

@@ -19,6 +19,7 @@ function threadHop(thread: PipelineThread): HopRunner {
     port: thread.port,
     recvBufferBytes: thread.recvBufferBytes,
     observed: true,
+    crashed: thread.crashed,
     stats: () => thread.stats<HopCounters>(),
     close: () => thread.close(),
   }

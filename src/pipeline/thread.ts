@@ -17,6 +17,7 @@ export class PipelineThread {
   private failure: Error | undefined
   private readonly failed: Promise<never>
   private terminated = false
+  private started = false
   /** Port of its socket (the ingress socket of a hop). */
   port = 0
   /** The receive buffer the kernel granted. */
@@ -27,16 +28,23 @@ export class PipelineThread {
     private readonly worker: Worker,
   ) {
     this.failed = new Promise<never>((_, reject) => {
-      const fail = (error: Error) => {
-        this.failure ??= new RunError('internal', `pipeline ${name} failed: ${error.message}`)
+      const fail = (how: string) => {
+        this.failure ??= new RunError(
+          'internal',
+          this.started ? `pipeline ${name} crashed mid-run: ${how}` : `pipeline ${name} failed: ${how}`,
+        )
         reject(this.failure)
       }
-      worker.on('error', fail)
+      // An uncaught error in the thread: where it was thrown is the thread's "last output".
+      worker.on('error', (error) => {
+        const where = error.stack?.split('\n').find((line) => line.trimStart().startsWith('at '))
+        fail(`${error.message}${where ? ` (${where.trim()})` : ''}`)
+      })
       worker.on('exit', (code) => {
-        if (!this.terminated) fail(new Error(`its thread exited with code ${code}`))
+        if (!this.terminated) fail(`its thread exited with code ${code}`)
       })
       worker.on('message', (message: FromWorker) => {
-        if (message.type === 'failed') fail(new Error(message.message))
+        if (message.type === 'failed') fail(message.message)
         else if (message.type === 'stats') this.pendingStats.shift()?.(message.counters)
         else if (message.type === 'done') this.onDone?.(message.result)
         else if (message.type === 'closed') this.onClosed?.()
@@ -69,11 +77,17 @@ export class PipelineThread {
       )
       thread.port = ready.port
       thread.recvBufferBytes = ready.recvBufferBytes
+      thread.started = true
       return thread
     } catch (error) {
       await thread.close()
       throw error
     }
+  }
+
+  /** Rejects when the thread fails or ends by itself (not through close()). */
+  get crashed(): Promise<never> {
+    return this.failed
   }
 
   /** `promise`, or this thread's failure if it comes first. */

@@ -227,17 +227,20 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   }
 
   // One attempt per segment at a time; a second caller shares the attempt in flight.
-  const deliver = (segment: StoredSegment): Promise<SubmitResult> => {
+  // `data` is the submitted bytes on a first attempt; any later attempt reads them back from the log.
+  const deliver = (segment: StoredSegment, data?: Buffer): Promise<SubmitResult> => {
     const running = inFlight.get(segment.id)
     if (running) return running
     const current = open()
     const mine = generation
-    const started = Date.now()
-    const startedAt = performance.now()
     const attempt = (async () => {
+      const bytes = data ?? (await current.segmentBytes(segment))
+      if (mine !== generation) throw new Error('the relay was killed during the attempt')
+      const started = Date.now()
+      const startedAt = performance.now()
       const outcome: AttemptOutcome = await attemptDelivery(
         { transport, path, timeoutMs, dialMs, signal: killSwitch.signal },
-        segment,
+        { id: segment.id, sha256: segment.sha256, data: bytes },
         links,
       )
       // A kill while the attempt ran: nothing more is written, as after a real crash.
@@ -340,7 +343,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         await current.addAttempt(segment, { at: Date.now(), ok: false, error: seedFailed, bytes: 0, ms: 0 })
         return { id, delivered: false, error: seedFailed }
       }
-      return deliver(segment)
+      return deliver(segment, data)
     },
     async retry(id) {
       checkId(id)

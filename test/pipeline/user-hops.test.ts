@@ -163,3 +163,65 @@ test('a command that never listens is killed after its startTimeout, with a clea
   expect(pid).toBeGreaterThan(0)
   expect(alive(pid)).toBe(false)
 })
+
+test('a command hop that crashes mid-run fails the run naming it, its exit code and its last output', async () => {
+  const port = await freePort()
+  const run = runPipeline({
+    hops: [
+      {},
+      {
+        command: [
+          process.execPath,
+          FORWARDER,
+          '--listen',
+          '{listen}',
+          '--forward',
+          '{forward}',
+          '--exit-after',
+          '300',
+        ],
+        listen: `127.0.0.1:${port}`,
+      },
+      {},
+    ],
+    pps: 2000,
+    // Far more than it lets through: the run must end on the crash, not run out its packets.
+    count: 200_000,
+  })
+  await expect(run).rejects.toThrow(RunError)
+  await expect(run).rejects.toThrow(
+    `pipeline hop 2 (${process.execPath}) crashed mid-run (exited with code 3) on 127.0.0.1:${port}; its last output:`,
+  )
+  await expect(run).rejects.toThrow(/\nforwarder: giving up after 300 datagrams$/)
+  expect(udpPortBound(port)).toBe(false)
+})
+
+test("a sink that cannot bind the last hop's fixed forward port fails at once with the bind error", async () => {
+  // Someone else holds the port the last hop forwards to, where the sink must receive.
+  const holder = dgram.createSocket('udp4')
+  await new Promise<void>((resolve) => holder.bind(0, '127.0.0.1', resolve))
+  const taken = holder.address().port
+  try {
+    const listen = await freePort()
+    const error = await runPipeline({
+      hops: [
+        {
+          command: [process.execPath, FORWARDER, '--listen', '{listen}', '--forward', '{forward}'],
+          listen: `127.0.0.1:${listen}`,
+          forward: `127.0.0.1:${taken}`,
+        },
+      ],
+      pps: 100,
+      count: 10,
+    }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RunError)
+    expect((error as Error).message).toBe(
+      `pipeline sink failed: the sink cannot bind 127.0.0.1:${taken}: bind EADDRINUSE 127.0.0.1:${taken} ` +
+        '(hops[0].forward: the sink receives there; free the port or pick another)',
+    )
+    // The command was never started.
+    expect(udpPortBound(listen)).toBe(false)
+  } finally {
+    await new Promise<void>((resolve) => holder.close(resolve))
+  }
+})

@@ -60,7 +60,13 @@ test('seeded segments start in the deadletter queue; retryAll delivers them', as
   ])
   expect(peer.received()).toEqual([])
   expect(await relay.retryAll()).toEqual({ delivered: ['s1', 's2', 's3'], dead: [] })
-  expect(peer.received().map((r) => r.id)).toEqual(['s1', 's2', 's3'])
+  // Retried in parallel (each read back from the log first): the peer's order is arrival order.
+  expect(
+    peer
+      .received()
+      .map((r) => r.id)
+      .sort(),
+  ).toEqual(['s1', 's2', 's3'])
 })
 
 test('the ledger and the queue survive a kill and a restart on the same store', async ({ fabric }) => {
@@ -78,6 +84,30 @@ test('the ledger and the queue survive a kill and a restart on the same store', 
   ])
   expect(await relay.retryAll()).toEqual({ delivered: ['waiting'], dead: [] })
   expect(peer.received().map((r) => r.id)).toEqual(['done', 'waiting'])
+})
+
+test('queued 128 KiB segments are read back from the store after a kill and delivered byte for byte', async ({
+  fabric,
+}) => {
+  const peer = await fabric.peer({ transport: 'tcp' })
+  const relay = await fabric.relay({ peer })
+  await peer.kill()
+  const segments = new Map(Array.from({ length: 6 }, (_, i) => [`big-${i}`, payload(128 * 1024 + i, i + 1)]))
+  for (const [id, bytes] of segments) expect((await relay.submit(id, bytes)).delivered).toBe(false)
+  // A retry while the peer is still down reads every segment from the log and fails again.
+  expect((await relay.retryAll()).dead).toHaveLength(6)
+  await relay.kill()
+  await relay.restart()
+  await peer.restart()
+  expect(await relay.retryAll()).toEqual({ delivered: [...segments.keys()], dead: [] })
+  // Retried in parallel: the peer's order is the order they arrived in.
+  expect(
+    peer
+      .received()
+      .map((r) => [r.id, r.sha256])
+      .sort(),
+  ).toEqual([...segments].map(([id, bytes]) => [id, sha256(bytes)]).sort())
+  for (const [id, bytes] of segments) expect(peer.bytes(id)?.equals(bytes), id).toBe(true)
 })
 
 test('a peer that already recorded a segment acknowledges it again without recording it twice', async ({

@@ -1,8 +1,9 @@
 // The seed's isolation: each hop in its own network namespace, joined by veth pairs the pipeline
 // creates and removes. Needs root and iproute2; skips with the reason otherwise.
 import { execFileSync } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
-import { matchers, runPipeline } from '../../src/index.js'
+import { matchers, RunError, runPipeline } from '../../src/index.js'
 import { ipBinary, namespacesUnavailable } from '../../src/pipeline/netns.js'
 
 expect.extend(matchers)
@@ -18,6 +19,22 @@ function leftovers(): string[] {
   return [...namespaces.split('\n'), ...links.split('\n')].filter((line) =>
     /\bqsp-|\bqp[0-9a-z]{5}\d+[ab]\b/.test(line),
   )
+}
+
+/** The pid of the namespaced hop process that listens on `host` (its HopData is its last argument). */
+function hopProcessOn(host: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    let argv: string[]
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')
+    } catch {
+      continue // it exited while we looked
+    }
+    if (!argv.some((arg) => /hop-process\.(m?js)$/.test(arg))) continue
+    if (argv.some((arg) => arg.startsWith('{') && JSON.parse(arg).host === host)) return Number(entry)
+  }
+  return undefined
 }
 
 describe.skipIf(reason !== undefined)('pipeline in network namespaces', () => {
@@ -63,6 +80,29 @@ describe.skipIf(reason !== undefined)('pipeline in network namespaces', () => {
         },
       }),
     ).rejects.toThrow('test refused to start')
+    expect(leftovers()).toEqual(before)
+  })
+
+  test('a namespaced hop killed mid-run fails the run naming it and the signal; namespaces removed', async () => {
+    const before = leftovers()
+    let killed: number | undefined
+    const error = await runPipeline({
+      hops: 3,
+      pps: 2000,
+      // Far more than runs before the kill: the run must end on the crash, not run out its packets.
+      count: 200_000,
+      namespaces: true,
+      onStart: async (hops) => {
+        await hops[1]!.stats()
+        killed = hopProcessOn(hops[1]!.host)
+        if (killed !== undefined) process.kill(killed, 'SIGKILL')
+      },
+    }).catch((e: unknown) => e)
+    expect(killed).toBeGreaterThan(0)
+    expect(error).toBeInstanceOf(RunError)
+    expect((error as Error).message).toMatch(
+      /^pipeline hop 2 \(namespace qsp-[0-9a-z]+-2\) crashed mid-run \(was killed by SIGKILL\) on 10\.\d+\.\d+\.\d+:5000; its last output:\n(.*\n)*\[STATS:Egress\] hop=2 /,
+    )
     expect(leftovers()).toEqual(before)
   })
 
