@@ -4,16 +4,17 @@ import { expect, test } from '../../src/vitest/index.js'
 test('2 % loss between hop 1 and 2 is attributed to impair1', async ({ fabric }) => {
   const report = await fabric.pipeline({
     hops: 3,
-    pps: 10_000,
-    count: 10_000,
+    // A rate a loaded 2-core machine keeps up with, so the impairment is the only place that drops.
+    pps: 4000,
+    count: 8000,
     impair: [{ between: [1, 2], impairments: [{ kind: 'loss', rate: 0.02 }] }],
   })
   const [impair1] = report.impairments
-  expect(impair1).toMatchObject({ place: 'impair1', between: [1, 2], packetsIn: 10_000 })
-  // 2 % of 10,000 is 200, give or take a few binomial deviations (sd ~14).
-  expect(impair1!.dropped).toBeGreaterThan(120)
-  expect(impair1!.dropped).toBeLessThan(280)
-  expect(report.hops[1]!.received).toBe(10_000 - impair1!.dropped)
+  expect(impair1).toMatchObject({ place: 'impair1', between: [1, 2], packetsIn: 8000 })
+  // 2 % of 8,000 is 160, give or take a few binomial deviations (sd ~12.5).
+  expect(impair1!.dropped).toBeGreaterThan(100)
+  expect(impair1!.dropped).toBeLessThan(220)
+  expect(report.hops[1]!.received).toBe(8000 - impair1!.dropped)
   expect(report.sink.delivered + impair1!.dropped).toBe(report.generator.generated)
   expect(report).toDropOnlyAt('impair1')
   expect(report).toConservePackets()
