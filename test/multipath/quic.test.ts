@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { connectMultipath } from '../../src/multipath/dial.js'
 import { createProxy } from '../../src/proxy/proxy.js'
 import type { ImpairmentProxy } from '../../src/proxy/types.js'
-import { closeClients } from '../../src/transport/quic/client.js'
+import { closeClients, connectQuic } from '../../src/transport/quic/client.js'
 import { closeTracked, onTeardown, track } from '../helpers/cleanup.js'
 import { sha256 } from '../helpers/digest.js'
 import { until } from '../helpers/wait.js'
@@ -124,6 +124,35 @@ describe('multipath over QUIC subflows', () => {
     await until(() => received.length === 1)
     await received[0]!.ended
     expect(received[0]!.hash.digest('hex')).toBe(sha256(data))
+  })
+
+  it('gives up a QUIC path that gets no answer within the 1 s handshake deadline', async () => {
+    const { listener } = await startSink(['quic'])
+    const hole = await proxyTo(listener.urls[0]!)
+    hole.add({ kind: 'outage', mode: 'blackhole' })
+    onTeardown(() => closeClients())
+    await expect(connectMultipath({ paths: [hole], fingerprint: listener.fingerprint! })).rejects.toThrow(
+      `multipath connect failed on every path: QUIC connect to 127.0.0.1:${hole.port} timed out after 1000 ms`,
+    )
+    // No Initial got through: the node never saw a connection.
+    expect(listener.stats().connections).toBe(0)
+  })
+
+  it('closes a QUIC connection that opens no subflow stream within 1 s', async () => {
+    const { listener } = await startSink(['quic'])
+    onTeardown(() => closeClients())
+    const port = Number(new URL(listener.urls[0]!).port)
+    const conn = await connectQuic({
+      host: '127.0.0.1',
+      port,
+      timeoutMs: 1000,
+      fingerprint: listener.fingerprint!,
+    })
+    const closed = new Promise<string>((resolve) =>
+      conn.onClose((error) => resolve(error?.message ?? 'clean')),
+    )
+    expect(await closed).toMatch(/no subflow stream/)
+    expect(listener.cidEntries()).toBe(0)
   })
 
   it('names the field, value and rule of a bad pin', async () => {
