@@ -1,12 +1,14 @@
 // `npm run bench -- multipath [--json]`: one ordered stream over several paths. Throughput over
 // one and two 10 Mbps-limited proxy paths (round-robin) and over clean loopback; the stall when
 // the active path is cut mid-stream; and the listener's connection-ID map after 1,000
-// connections opened and closed.
+// connections opened and closed. The same over QUIC subflows (each path a QUIC connection, through
+// a UDP proxy when cut): clean throughput and the stall after a blackholed path.
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { connectMultipath, createProxy } from '../dist/index.js'
 import { listenMultipath } from '../dist/multipath/listener.js'
 import { resolveTuning } from '../dist/multipath/settings.js'
+import { closeClients } from '../dist/transport/quic/client.js'
 
 const MB = 1024 * 1024
 
@@ -15,11 +17,11 @@ setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc')
 const LIMITED_BPS = 10_000_000
 
-/** A multipath sink on `paths` loopback ports that counts what it receives. */
-async function sink(paths, scheduler = 'lowest-rtt') {
+/** A multipath sink on `paths` loopback ports (TCP, or QUIC with transport 'quic') that counts what it receives. */
+async function sink(paths, scheduler = 'lowest-rtt', transport = 'tcp') {
   const counts = { bytes: 0 }
   const listener = await listenMultipath(
-    Array.from({ length: paths }, () => ({ host: '127.0.0.1', port: 0 })),
+    Array.from({ length: paths }, () => ({ host: '127.0.0.1', port: 0, transport })),
     resolveTuning({ scheduler }),
     (connection) => {
       connection.on('data', (chunk) => {
@@ -44,8 +46,8 @@ async function transfer(connection, counts, total) {
   return total / MB / seconds
 }
 
-async function throughput({ paths, scheduler, limited, total }) {
-  const { listener, counts } = await sink(paths, scheduler)
+async function throughput({ paths, scheduler, limited, total, transport = 'tcp' }) {
+  const { listener, counts } = await sink(paths, scheduler, transport)
   const proxies = limited
     ? await Promise.all(
         listener.urls.map((url) =>
@@ -57,29 +59,40 @@ async function throughput({ paths, scheduler, limited, total }) {
         ),
       )
     : []
-  const connection = await connectMultipath({ paths: limited ? proxies : listener.urls, scheduler })
+  const connection = await connectMultipath({
+    paths: limited ? proxies : listener.urls,
+    scheduler,
+    ...(listener.fingerprint ? { fingerprint: listener.fingerprint } : {}),
+  })
   try {
     return await transfer(connection, counts, total)
   } finally {
     connection.destroy()
     for (const proxy of proxies) await proxy.close()
     await listener.kill()
+    await closeClients()
   }
 }
 
-/** Cut the path carrying a stream over two 10 ms paths; the longest time without an ACK. */
-async function stallAfterCut() {
-  const { listener, counts } = await sink(2)
+/**
+ * Cut the path carrying a stream over two 10 ms paths; the longest time without an ACK. A TCP
+ * path is refused (its connections closed); a QUIC path is blackholed, the only outage UDP has.
+ */
+async function stallAfterCut(transport = 'tcp') {
+  const { listener, counts } = await sink(2, 'lowest-rtt', transport)
   const proxies = await Promise.all(
     listener.urls.map((url) =>
       createProxy({
-        protocol: 'tcp',
+        protocol: transport === 'quic' ? 'udp' : 'tcp',
         target: url,
         impairments: [{ kind: 'latency', ms: 5, direction: 'both' }],
       }),
     ),
   )
-  const connection = await connectMultipath({ paths: proxies })
+  const connection = await connectMultipath({
+    paths: proxies,
+    ...(listener.fingerprint ? { fingerprint: listener.fingerprint } : {}),
+  })
   const chunk = Buffer.alloc(16 * 1024, 1)
   let writing = true
   const writer = (async () => {
@@ -91,7 +104,11 @@ async function stallAfterCut() {
   while (counts.bytes < 2 * MB) await new Promise((resolve) => setTimeout(resolve, 5))
   const before = connection.stats()
   const active = before.paths[0].framesSent >= before.paths[1].framesSent ? 0 : 1
-  proxies[active].add({ kind: 'outage', mode: 'refuse', cutExisting: true })
+  proxies[active].add({
+    kind: 'outage',
+    mode: transport === 'quic' ? 'blackhole' : 'refuse',
+    cutExisting: true,
+  })
   const cutAt = counts.bytes
   while (counts.bytes < cutAt + 2 * MB) await new Promise((resolve) => setTimeout(resolve, 5))
   writing = false
@@ -100,6 +117,7 @@ async function stallAfterCut() {
   connection.destroy()
   for (const proxy of proxies) await proxy.close()
   await listener.kill()
+  await closeClients()
   return stall
 }
 
@@ -151,6 +169,21 @@ export async function run({ json }) {
     total: 256 * MB,
   })
   const stallAfterCutMs = await stallAfterCut()
+  const cleanOneQuicPathMBps = await throughput({
+    paths: 1,
+    scheduler: 'lowest-rtt',
+    limited: false,
+    total: 64 * MB,
+    transport: 'quic',
+  })
+  const cleanTwoQuicPathsMBps = await throughput({
+    paths: 2,
+    scheduler: 'round-robin',
+    limited: false,
+    total: 64 * MB,
+    transport: 'quic',
+  })
+  const stallAfterQuicCutMs = await stallAfterCut('quic')
   const { entries, heapGrowthKb } = await churn()
   const summary = {
     onePathMBps: round2(onePathMBps),
@@ -160,6 +193,9 @@ export async function run({ json }) {
     cleanTwoPathsMBps: round2(cleanTwoPathsMBps),
     cleanTwoPathsLowestRttMBps: round2(cleanTwoPathsLowestRttMBps),
     stallAfterCutMs: round2(stallAfterCutMs),
+    cleanOneQuicPathMBps: round2(cleanOneQuicPathMBps),
+    cleanTwoQuicPathsMBps: round2(cleanTwoQuicPathsMBps),
+    stallAfterQuicCutMs: round2(stallAfterQuicCutMs),
     cidEntriesAfter1000: entries,
     heapGrowthAfter1000Kb: heapGrowthKb,
   }
@@ -171,6 +207,10 @@ export async function run({ json }) {
       `clean loopback: one path ${summary.cleanOnePathMBps} MB/s, two round-robin ${summary.cleanTwoPathsMBps} MB/s, two lowest-rtt ${summary.cleanTwoPathsLowestRttMBps} MB/s`,
     )
     console.log(`stall after cutting the active 10 ms path: ${summary.stallAfterCutMs} ms`)
+    console.log(
+      `QUIC subflows, clean loopback: one path ${summary.cleanOneQuicPathMBps} MB/s, two round-robin ${summary.cleanTwoQuicPathsMBps} MB/s`,
+    )
+    console.log(`stall after blackholing the active 10 ms QUIC path: ${summary.stallAfterQuicCutMs} ms`)
     console.log(
       `after 1,000 connections opened and closed: ${summary.cidEntriesAfter1000} CID entries, heap +${summary.heapGrowthAfter1000Kb} KiB`,
     )

@@ -7,6 +7,7 @@ import { RunError } from '../errors/kinds.js'
 import { MIN_FRAME_NUMBER, type MultipathFrame } from './frames.js'
 import { type PathView, SCHEDULERS, type Scheduler, type SchedulerName } from './schedulers/index.js'
 import { Subflow, type SubflowState } from './subflow.js'
+import type { SubflowWire } from './wire.js'
 
 /** Frames unacknowledged this long past clamp(2 x RTT) are resent; the loop runs this often. */
 export const RESEND_INTERVAL_MS = 100
@@ -64,8 +65,8 @@ export interface ConnectionSettings {
   idleTimeoutMs: number
 }
 
-/** Dials one path again: resolves with a subflow's socket after its handshake, or rejects. */
-export type Redial = (path: number) => Promise<{ socket: import('node:net').Socket; leftover: Buffer }>
+/** Dials one path again: resolves with a subflow's pipe after its handshake, or rejects. */
+export type Redial = (path: number) => Promise<{ wire: SubflowWire; leftover: Buffer }>
 
 interface Pending {
   payload: Buffer
@@ -149,17 +150,17 @@ export class MultipathConnection extends Duplex {
     this.resendTimer = setInterval(() => this.tick(), RESEND_INTERVAL_MS)
   }
 
-  /** Put a handshaken socket to work as the subflow of `path`, replacing one that is there. */
-  attach(path: number, socket: import('node:net').Socket, leftover: Buffer): void {
+  /** Put a handshaken pipe to work as the subflow of `path`, replacing one that is there. */
+  attach(path: number, wire: SubflowWire, leftover: Buffer): void {
     const slot = this.slots[path]
     if (!slot || this.destroyed || this.closing) {
-      socket.destroy()
+      wire.destroy()
       return
     }
     slot.subflow?.destroy()
     slot.subflow = new Subflow(
       path,
-      socket,
+      wire,
       {
         onFrame: (sf, frame) => this.onFrame(sf, frame),
         onUp: (sf) => this.onUp(sf),
@@ -432,13 +433,13 @@ export class MultipathConnection extends Duplex {
     const slot = this.slots[path]
     if (!slot || !this.redial || this.closing || this.destroyed) return
     this.redial(path).then(
-      ({ socket, leftover }) => {
+      ({ wire, leftover }) => {
         if (this.closing || this.destroyed) {
-          socket.destroy()
+          wire.destroy()
           return
         }
         if (again) slot.stats.redials++
-        this.attach(path, socket, leftover)
+        this.attach(path, wire, leftover)
       },
       () => {
         slot.dialFailed = true

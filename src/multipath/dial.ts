@@ -4,29 +4,39 @@ import { parseUrl } from '../address.js'
 import { ConfigError } from '../errors/config-error.js'
 import { rejectUnknownKeys } from '../errors/field-error.js'
 import { RunError } from '../errors/kinds.js'
+import { normalizeFingerprint } from '../transport/quic/certificate.js'
 import { MultipathConnection } from './connection.js'
-import { dialSubflow, HANDSHAKE_TIMEOUT_MS, type Handshaken, ZERO_CID } from './handshake.js'
+import { type DialPath, dialSubflow, HANDSHAKE_TIMEOUT_MS, type Handshaken, ZERO_CID } from './handshake.js'
 import { type MultipathTuning, resolveTuning, TUNING_KEYS } from './settings.js'
 
-/** A path to dial: 'tcp://host:port', or anything with such a url (a proxy, a node path). */
-export type MultipathPathInput = string | { readonly url: string; readonly label?: string }
+/**
+ * A path to dial: 'tcp://host:port' or 'quic://host:port', or anything with such a url (a proxy,
+ * a node path); a QUIC path may carry the `fingerprint` its certificate must have.
+ */
+export type MultipathPathInput =
+  | string
+  | { readonly url: string; readonly label?: string; readonly fingerprint?: string | undefined }
 
 /** Options of connectMultipath. */
 export interface ConnectMultipathOptions extends MultipathTuning {
   paths: readonly MultipathPathInput[]
   /** Give up on the first subflow after this long, ms (default 1000 per path). */
   handshakeTimeoutMs?: number
+  /** SHA-256 (hex) the certificate of every QUIC path must have, unless the path gives its own. */
+  fingerprint?: string
 }
 
-const PATH_RULE = "'tcp://host:port' or a TCP proxy or node path ({ url })"
+const PATH_RULE = "'tcp://host:port', 'quic://host:port', or a proxy or node path ({ url })"
 
-interface ResolvedPath {
-  host: string
-  port: number
+interface ResolvedPath extends DialPath {
   label: string
 }
 
-function resolvePaths(paths: unknown): ResolvedPath[] {
+function pin(value: unknown, field: string): string | undefined {
+  return value === undefined ? undefined : normalizeFingerprint(value, field, ConfigError)
+}
+
+function resolvePaths(paths: unknown, fingerprint: string | undefined): ResolvedPath[] {
   if (!Array.isArray(paths) || paths.length === 0) {
     throw new ConfigError('paths', paths, 'a non-empty array of paths')
   }
@@ -39,17 +49,31 @@ function resolvePaths(paths: unknown): ResolvedPath[] {
           ? (input as { url: string }).url
           : undefined
     if (url === undefined) throw new ConfigError(field, input, PATH_RULE)
-    if (url.toLowerCase().startsWith('quic://') || url.toLowerCase().startsWith('udp://')) {
-      throw new ConfigError(field, url, `${PATH_RULE}: QUIC subflows are not supported yet, only TCP`)
-    }
-    const { host, port } = parseUrl(url, field, {
-      schemes: ['tcp'],
+    const { scheme, host, port } = parseUrl(url, field, {
+      schemes: ['tcp', 'quic'],
       rule: PATH_RULE,
       ErrorClass: ConfigError,
     })
-    const label =
-      typeof input === 'object' && input !== null ? (input as { label?: unknown }).label : undefined
-    return { host, port, label: typeof label === 'string' ? label : url }
+    const given =
+      typeof input === 'object' && input !== null ? (input as { label?: unknown; fingerprint?: unknown }) : {}
+    const label = typeof given.label === 'string' ? given.label : url
+    if (scheme === 'tcp') {
+      if (given.fingerprint !== undefined) {
+        throw new ConfigError(
+          `${field}.fingerprint`,
+          given.fingerprint,
+          'absent on a tcp:// path (only QUIC paths present certificates)',
+        )
+      }
+      return { transport: 'tcp', host, port, label }
+    }
+    return {
+      transport: 'quic',
+      host,
+      port,
+      label,
+      fingerprint: pin(given.fingerprint, `${field}.fingerprint`) ?? fingerprint,
+    }
   })
 }
 
@@ -58,11 +82,11 @@ export async function connectMultipath(options: ConnectMultipathOptions): Promis
   if (typeof options !== 'object' || options === null) throw new ConfigError('options', options, 'an object')
   rejectUnknownKeys(
     options,
-    ['paths', 'handshakeTimeoutMs', ...TUNING_KEYS],
+    ['paths', 'handshakeTimeoutMs', 'fingerprint', ...TUNING_KEYS],
     'connectMultipath options',
     ConfigError,
   )
-  const paths = resolvePaths(options.paths)
+  const paths = resolvePaths(options.paths, pin(options.fingerprint, 'fingerprint'))
   const settings = resolveTuning(options)
   const handshakeMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS
   if (!Number.isInteger(handshakeMs) || handshakeMs < 1 || handshakeMs > 60_000) {
@@ -74,7 +98,7 @@ export async function connectMultipath(options: ConnectMultipathOptions): Promis
   const failures: string[] = []
   for (const [i, path] of paths.entries()) {
     try {
-      first = await dialSubflow(path.host, path.port, ZERO_CID, handshakeMs)
+      first = await dialSubflow(path, ZERO_CID, handshakeMs)
       firstPath = i
       break
     } catch (error) {
@@ -87,7 +111,7 @@ export async function connectMultipath(options: ConnectMultipathOptions): Promis
   const cid = first.cid
   const redial = (i: number) => {
     const path = paths[i]!
-    return dialSubflow(path.host, path.port, cid, handshakeMs)
+    return dialSubflow(path, cid, handshakeMs)
   }
   const connection = new MultipathConnection(
     cid,
@@ -95,7 +119,7 @@ export async function connectMultipath(options: ConnectMultipathOptions): Promis
     settings,
     redial,
   )
-  connection.attach(firstPath, first.socket, first.leftover)
+  connection.attach(firstPath, first.wire, first.leftover)
   for (const i of paths.keys()) if (i !== firstPath) connection.dialPath(i)
   // Every path gets its first round trip measured (or fails) before data flows, so the scheduler
   // starts from real RTTs instead of sending everything down whichever path answered first.

@@ -15,7 +15,7 @@ export interface MultipathFixtureOptions {
   paths?: number
   /** How the load spreads frames (default 'lowest-rtt'). */
   scheduler?: SchedulerName
-  /** What each path's subflow runs on: 'tcp' (default; a TCP proxy per path). 'quic' is not supported yet. */
+  /** What each path's subflow runs on: 'tcp' (default; a TCP proxy per path) or 'quic' (a UDP proxy per path). */
   pathTransport?: 'tcp' | 'quic'
   /** Impairments of each path's proxy from the start: impair[i] goes to proxies[i]. */
   impair?: ReadonlyArray<Impairment[] | undefined>
@@ -24,9 +24,9 @@ export interface MultipathFixtureOptions {
 /** What `fabric.multipath()` gives back. */
 export interface MultipathSetup {
   node: MultipathNode
-  /** One TCP proxy per path, in path order: cut, slow or flap them. */
+  /** One TCP (or, for 'quic', UDP) proxy per path, in path order: cut, slow or flap them. */
   proxies: ImpairmentProxy[]
-  /** A load target over every proxy with the chosen scheduler. */
+  /** A load target over every proxy with the chosen scheduler (QUIC paths pinned to the node's certificate). */
   target: MultipathTargetInput & { readonly multipath: ImpairmentProxy[]; readonly scheduler: SchedulerName }
 }
 
@@ -58,19 +58,24 @@ export function createMultipathFixture(events: EventBus): MultipathFixture {
         )
       }
       const pathTransport = options.pathTransport ?? 'tcp'
-      if (pathTransport !== 'tcp') {
-        throw new ConfigError('pathTransport', pathTransport, "'tcp' (QUIC subflows are not supported yet)")
+      if (pathTransport !== 'tcp' && pathTransport !== 'quic') {
+        throw new ConfigError('pathTransport', pathTransport, "'tcp' or 'quic'")
       }
       const impair = options.impair ?? []
       if (!Array.isArray(impair) || impair.length > count) {
         throw new ConfigError('impair', impair, `an array of at most ${count} impairment lists, one per path`)
       }
-      const node = await startMultipathNode({ transport: 'multipath', paths: count, events })
+      const node = await startMultipathNode({
+        transport: 'multipath',
+        paths: Array.from({ length: count }, () => ({ transport: pathTransport })),
+        events,
+      })
       nodes.add(node)
       const started: ImpairmentProxy[] = []
       for (const [i, path] of node.paths.entries()) {
+        // A QUIC subflow is UDP on the wire: a UDP proxy stands in front of it.
         const proxy = await createProxy({
-          protocol: 'tcp',
+          protocol: pathTransport === 'quic' ? 'udp' : 'tcp',
           target: path.url,
           events,
           impairments: impair[i] ?? [],
@@ -78,7 +83,10 @@ export function createMultipathFixture(events: EventBus): MultipathFixture {
         proxies.add(proxy)
         started.push(proxy)
       }
-      return { node, proxies: started, target: { multipath: started, scheduler } }
+      const target = node.fingerprint
+        ? { multipath: started, scheduler, fingerprint: node.fingerprint }
+        : { multipath: started, scheduler }
+      return { node, proxies: started, target }
     },
     async closeAll() {
       const open = [...proxies]

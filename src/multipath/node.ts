@@ -1,4 +1,4 @@
-// A fabric node whose clients arrive over multipath: one TCP listener per path, the fabric
+// A fabric node whose clients arrive over multipath: one TCP or QUIC listener per path, the fabric
 // protocol served over each aggregated connection exactly as a TCP node serves it.
 import { describeValue, FieldError, type FieldErrorClass, rejectUnknownKeys } from '../errors/field-error.js'
 import { type NodeCounters, NodeSession, zeroNodeCounters } from '../fabric/node-session.js'
@@ -8,7 +8,7 @@ import { multipathLink } from './link.js'
 import { listenMultipath, type MultipathListener } from './listener.js'
 import { type MultipathTuning, resolveTuning, TUNING_KEYS } from './settings.js'
 
-/** One path of a multipath node: its subflow transport (TCP only for now) and where it listens. */
+/** One path of a multipath node: its subflow transport (default 'tcp') and where it listens. */
 export interface MultipathPathOptions {
   transport?: 'tcp' | 'quic'
   /** Port to bind on `host`; default 0 (an ephemeral port). */
@@ -31,8 +31,13 @@ export interface MultipathNode {
   readonly transport: 'multipath'
   /** 'multipath:' and every path's URL, comma-separated. */
   readonly url: string
-  /** One 'tcp://host:port' per path, in order: what proxies stand in front of. */
-  readonly paths: ReadonlyArray<{ readonly url: string }>
+  /**
+   * One 'tcp://host:port' or 'quic://host:port' per path, in order: what proxies stand in front
+   * of. A QUIC path also gives the fingerprint of its certificate, for clients to pin.
+   */
+  readonly paths: ReadonlyArray<{ readonly url: string; readonly fingerprint?: string }>
+  /** SHA-256 (hex) of the certificate every QUIC path presents; undefined with no QUIC path. */
+  readonly fingerprint: string | undefined
   readonly maxPayload: number
   readonly running: boolean
   /** Node counters, with the listener's under `transport` (cidEntries: connections a subflow may still join). */
@@ -69,16 +74,13 @@ export async function startMultipathNode(
     if (typeof path !== 'object' || path === null)
       fail(`paths[${i}]`, path, 'an object { transport?, listen? }')
     rejectUnknownKeys(path, ['transport', 'listen'], `paths[${i}]`, ErrorClass)
-    if (path.transport === 'quic') {
-      fail(`paths[${i}].transport`, path.transport, "'tcp' (QUIC subflows are not supported yet)")
-    }
-    if (path.transport !== undefined && path.transport !== 'tcp')
-      fail(`paths[${i}].transport`, path.transport, "'tcp'")
+    if (path.transport !== undefined && path.transport !== 'tcp' && path.transport !== 'quic')
+      fail(`paths[${i}].transport`, path.transport, "'tcp' or 'quic'")
     const port = path.listen ?? 0
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       fail(`paths[${i}].listen`, port, 'a port from 0 to 65535')
     }
-    return { host: options.host ?? '127.0.0.1', port }
+    return { host: options.host ?? '127.0.0.1', port, transport: path.transport ?? 'tcp' }
   })
   const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD
   if (!Number.isInteger(maxPayload) || maxPayload < 1 || maxPayload > HARD_MAX_PAYLOAD) {
@@ -107,6 +109,7 @@ export async function startMultipathNode(
     sessions.add(session)
   })
   const urls = listener.urls
+  const listenerFingerprint = listener.fingerprint
   const url = `multipath:${urls.join(',')}`
   const source = `node ${url}`
   events.emit({ source, type: 'node.start', transport: 'multipath' })
@@ -124,7 +127,12 @@ export async function startMultipathNode(
   return {
     transport: 'multipath',
     url,
-    paths: urls.map((u) => ({ url: u })),
+    paths: urls.map((u) =>
+      u.startsWith('quic:') && listenerFingerprint
+        ? { url: u, fingerprint: listenerFingerprint }
+        : { url: u },
+    ),
+    fingerprint: listenerFingerprint,
     maxPayload,
     get running() {
       return listener !== undefined

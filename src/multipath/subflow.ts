@@ -1,8 +1,6 @@
-// One subflow: a TCP connection carrying multipath frames for one path. It measures its round
+// One subflow: a TCP connection or a QUIC stream carrying multipath frames for one path. It measures its round
 // trip (pongs matched to pings, ACKs of frames sent once) and declares itself failed when it
 // closes or goes silent.
-import type net from 'node:net'
-import { resetSocket } from '../transport/tcp/reset.js'
 import {
   CONTROL,
   encodeAck,
@@ -11,6 +9,7 @@ import {
   FrameReader,
   type MultipathFrame,
 } from './frames.js'
+import type { SubflowWire } from './wire.js'
 
 /** Weight of the newest sample in the smoothed round trip (the reference's alpha). */
 export const RTT_ALPHA = 0.5
@@ -29,7 +28,7 @@ export interface SubflowEvents {
   onFail(subflow: Subflow, reason: string): void
 }
 
-/** A subflow over one connected socket whose lead bytes were already exchanged. */
+/** A subflow over one connected pipe whose lead bytes were already exchanged. */
 export class Subflow {
   state: SubflowState = 'probing'
   /** Smoothed round trip in ms; undefined until the first sample. */
@@ -45,38 +44,38 @@ export class Subflow {
 
   constructor(
     readonly path: number,
-    private readonly socket: net.Socket,
+    private readonly wire: SubflowWire,
     private readonly events: SubflowEvents,
     pingIntervalMs: number,
     leftover: Buffer,
   ) {
-    socket.setNoDelay(true)
-    socket.on('data', (chunk: Buffer) => this.receive(chunk))
-    socket.on('error', (error) => this.fail(`${error.message}`))
-    socket.on('end', () => this.fail('closed by the peer'))
-    socket.on('close', () => this.fail('closed'))
     this.timer = setInterval(() => this.tick(pingIntervalMs), pingIntervalMs)
     this.ping()
     if (leftover.length > 0) this.receive(leftover)
-    // The handshake paused the socket so nothing after the lead bytes was lost.
-    socket.resume()
+    // The handshake held the pipe so nothing after the lead bytes was lost; what waited comes now.
+    wire.route({ data: (chunk) => this.receive(chunk), close: (reason) => this.fail(reason) })
   }
 
-  /** Send a data frame; false when the socket's buffer is full. */
+  /** 'tcp' or 'quic'. */
+  get transport(): 'tcp' | 'quic' {
+    return this.wire.kind
+  }
+
+  /** Send a data frame; false when the pipe's buffer is full. */
   sendData(fn: number, payload: Buffer): boolean {
     if (this.ended) return false
-    this.socket.write(encodeDataHeader(fn, payload.length))
-    return this.socket.write(payload)
+    this.wire.write(encodeDataHeader(fn, payload.length))
+    return this.wire.write(payload)
   }
 
   /** Acknowledge a data frame received on this subflow. */
   sendAck(fn: number): void {
-    if (!this.ended) this.socket.write(encodeAck(fn))
+    if (!this.ended) this.wire.write(encodeAck(fn))
   }
 
   /** Tell the peer no data frame from `next` on will come. */
   sendFin(next: number): void {
-    if (!this.ended) this.socket.write(encodeFin(next))
+    if (!this.ended) this.wire.write(encodeFin(next))
   }
 
   /** Fold a round-trip sample into the smoothed value. */
@@ -90,11 +89,7 @@ export class Subflow {
     this.ended = true
     this.state = 'down'
     clearInterval(this.timer)
-    this.socket.end()
-    // A peer that never answers the FIN must not keep the socket open; the timer goes with the socket.
-    const linger = setTimeout(() => this.socket.destroy(), 2000)
-    linger.unref()
-    this.socket.once('close', () => clearTimeout(linger))
+    this.wire.end()
   }
 
   /** Abrupt close, no goodbye. */
@@ -102,13 +97,13 @@ export class Subflow {
     this.ended = true
     this.state = 'down'
     clearInterval(this.timer)
-    resetSocket(this.socket)
+    this.wire.destroy()
   }
 
   private ping(): void {
     if (this.ended) return
     this.pingsOut.push(performance.now())
-    this.socket.write(encodeAck(CONTROL.ping))
+    this.wire.write(encodeAck(CONTROL.ping))
   }
 
   private tick(intervalMs: number): void {
@@ -153,7 +148,7 @@ export class Subflow {
     for (const frame of frames) {
       if (this.ended) return
       if (frame.type === 'ping') {
-        this.socket.write(encodeAck(CONTROL.pong))
+        this.wire.write(encodeAck(CONTROL.pong))
       } else if (frame.type === 'pong') {
         const sentAt = this.pingsOut.shift()
         if (sentAt !== undefined) this.sampleRtt(this.lastHeardAt - sentAt)

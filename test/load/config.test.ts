@@ -55,12 +55,14 @@ describe('load config', () => {
     expect(config.fingerprints).toEqual(['ab'.repeat(32), undefined])
   })
 
-  it('keeps a target of several paths as one multipath target; refuses QUIC paths', () => {
+  it('keeps a target of several paths as one multipath target, QUIC paths with their pins', () => {
     const config = resolveConfig({ targets: [{ paths: ['tcp://127.0.0.1:1', 'tcp://127.0.0.1:2'] }] })
     expect(config.targets).toEqual(['multipath:tcp://127.0.0.1:1,tcp://127.0.0.1:2?scheduler=lowest-rtt'])
-    expect(() =>
-      resolveConfig({ targets: [{ paths: ['quic://127.0.0.1:1', 'quic://127.0.0.1:2'] }] }),
-    ).toThrow('QUIC subflows are not supported yet')
+    const pinned = { url: 'quic://127.0.0.1:2', fingerprint: 'CD'.repeat(32) }
+    const quic = resolveConfig({ targets: [{ paths: ['quic://127.0.0.1:1', pinned] }] })
+    expect(quic.targets).toEqual([
+      `multipath:quic://127.0.0.1:1,quic://127.0.0.1:2#${'cd'.repeat(32)}?scheduler=lowest-rtt`,
+    ])
     expect(() => resolveConfig({ targets: [{ url: 'quic://127.0.0.1:1', fingerprint: 'ab' }] })).toThrow(
       'targets[0].fingerprint must be a SHA-256 fingerprint (64 hex digits, colons allowed), got',
     )

@@ -29,14 +29,18 @@ export interface Received {
   error: Error | undefined
 }
 
-/** A multipath listener on `paths` loopback ports whose connections are read to the end and hashed. */
+/**
+ * A multipath listener on loopback whose connections are read to the end and hashed: `paths` TCP
+ * paths, or one path per entry on the transport it names.
+ */
 export async function startSink(
-  paths: number,
+  paths: number | ReadonlyArray<'tcp' | 'quic'>,
   tuning: MultipathTuning = {},
 ): Promise<{ listener: MultipathListener; received: Received[] }> {
   const received: Received[] = []
+  const transports = typeof paths === 'number' ? Array.from({ length: paths }, () => 'tcp' as const) : paths
   const listener = await listenMultipath(
-    Array.from({ length: paths }, () => ({ host: '127.0.0.1', port: 0 })),
+    transports.map((transport) => ({ host: '127.0.0.1', port: 0, transport })),
     resolveTuning(tuning),
     (connection) => {
       const entry: Received = {
@@ -75,9 +79,18 @@ export async function writeAll(
 ): Promise<void> {
   for (let offset = 0; offset < data.length; offset += chunk) {
     if (!connection.write(data.subarray(offset, offset + chunk))) {
+      // Each wait removes its listeners again, so a long write does not pile them up.
       await new Promise<void>((resolve, reject) => {
-        connection.once('drain', resolve)
-        connection.once('error', reject)
+        const onDrain = () => {
+          connection.off('error', onError)
+          resolve()
+        }
+        const onError = (error: Error) => {
+          connection.off('drain', onDrain)
+          reject(error)
+        }
+        connection.once('drain', onDrain)
+        connection.once('error', onError)
       })
     }
   }

@@ -68,20 +68,25 @@ describe('multipath load target', () => {
     await expect(
       runLoad({ targets: [{ multipath: ['tcp://127.0.0.1:1'], scheduler: 'fastest' as never }], streams: 1 }),
     ).rejects.toThrow(ConfigError)
-    await expect(runLoad({ targets: [{ multipath: ['quic://127.0.0.1:1'] }], streams: 1 })).rejects.toThrow(
-      /QUIC subflows are not supported yet/,
+    await expect(runLoad({ targets: [{ multipath: ['udp://127.0.0.1:1'] }], streams: 1 })).rejects.toThrow(
+      /targets\[0\]\.multipath\[0\] must be .*'quic:\/\/host:port'/,
+    )
+    await expect(
+      runLoad({ targets: [{ multipath: ['quic://127.0.0.1:1'], fingerprint: 'zz' }], streams: 1 }),
+    ).rejects.toThrow(
+      "targets[0].fingerprint must be a SHA-256 fingerprint (64 hex digits, colons allowed), got 'zz'",
     )
     await expect(startNode({ transport: 'multipath', paths: 0 })).rejects.toThrow(NodeOptionsError)
-    await expect(startNode({ transport: 'multipath', paths: [{ transport: 'quic' }] })).rejects.toThrow(
-      /paths\[0\]\.transport must be 'tcp'/,
-    )
+    await expect(
+      startNode({ transport: 'multipath', paths: [{ transport: 'udp' as never }] }),
+    ).rejects.toThrow("paths[0].transport must be 'tcp' or 'quic', got 'udp'")
     await expect(startNode({ transport: 'multipath', paths: 2, schedular: 'x' } as never)).rejects.toThrow(
       /did you mean 'scheduler'/,
     )
     const fabric = createFabricFixture()
     track({ close: () => fabric.closeAll() })
-    await expect(fabric.multipath({ pathTransport: 'quic' })).rejects.toThrow(
-      "pathTransport must be 'tcp' (QUIC subflows are not supported yet), got 'quic'",
+    await expect(fabric.multipath({ pathTransport: 'udp' as never })).rejects.toThrow(
+      "pathTransport must be 'tcp' or 'quic', got 'udp'",
     )
     await expect(fabric.multipath({ paths: 2, sheduler: 'redundant' } as never)).rejects.toThrow(
       /did you mean 'scheduler'/,
