@@ -2,6 +2,7 @@
 // their fixtures from it, so adding a fixture is one entry here and nothing else.
 import { createFabricFixture, type FabricFixture } from './fabric/fixture.js'
 import type { LoadReport } from './load/types.js'
+import type { PipelineReport } from './pipeline/report.js'
 import { createProxyFixture, type ProxyFixture, seedFromName } from './proxy/fixture.js'
 import { EventBus } from './run/events.js'
 import type { RunProgress } from './run/runner.js'
@@ -11,6 +12,16 @@ import {
   type EchoFixture,
   type TrafficFixture,
 } from './traffic/fixture.js'
+import type { TrafficReport } from './traffic/report.js'
+
+/** A report of any run a fixture makes: a load, a traffic run or a pipeline. */
+export type RunReport = LoadReport | TrafficReport | PipelineReport
+
+/** Which kind of run a report is of. */
+export function runKindOf(report: RunReport): 'load' | 'traffic' | 'pipeline' {
+  if ('kind' in report && report.kind === 'pipeline') return 'pipeline'
+  return 'Sent' in report ? 'traffic' : 'load'
+}
 
 /** What a fixture is given for one test. */
 export interface FixtureScope {
@@ -19,7 +30,7 @@ export interface FixtureScope {
   /** The test's event bus: what its nodes, proxies and runs did, for timelines. */
   readonly events: EventBus
   /** Hand every report a run of the test returns to the framework side (metadata, reporters). */
-  report(report: LoadReport): void
+  report(report: RunReport): void
   /** Hand a running load's or traffic run's progress to the framework side (terminal lines). */
   progress(update: RunProgress): void
 }
@@ -39,6 +50,7 @@ export const fixtureTable = {
       createFabricFixture({
         events: scope.events,
         onReport: (r) => scope.report(r),
+        onPipelineReport: (r) => scope.report(r),
         onProgress: (p) => scope.progress(p),
       }),
     close: (fabric) => fabric.closeAll(),
@@ -50,7 +62,12 @@ export const fixtureTable = {
     teardownOrder: 2,
   } satisfies FixtureDefinition<ProxyFixture>,
   traffic: {
-    create: (scope) => createTrafficFixture(scope.events, (p) => scope.progress(p)),
+    create: (scope) =>
+      createTrafficFixture(
+        scope.events,
+        (p) => scope.progress(p),
+        (r) => scope.report(r),
+      ),
     close: (traffic) => traffic.closeAll(),
     teardownOrder: 0,
   } satisfies FixtureDefinition<TrafficFixture>,
@@ -77,11 +94,11 @@ export class TestScope implements FixtureScope {
 
   constructor(
     readonly testName: string,
-    private readonly onReport: (report: LoadReport) => void = () => undefined,
+    private readonly onReport: (report: RunReport) => void = () => undefined,
     private readonly onProgress: (update: RunProgress) => void = () => undefined,
   ) {}
 
-  report(report: LoadReport): void {
+  report(report: RunReport): void {
     this.onReport(report)
   }
 

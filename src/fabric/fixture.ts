@@ -47,12 +47,16 @@ export interface FabricFixtureOptions {
   events?: EventBus
   /** Called as a load runs with its progress (see RunOptions.onProgress). */
   onProgress?: (progress: RunProgress) => void
+  /** Called with every report a pipeline of this fixture returns. */
+  onPipelineReport?: (report: PipelineReport) => void
 }
 
-const FIXTURE_OPTION_KEYS = Object.keys({ onReport: true, events: true, onProgress: true } satisfies Record<
-  keyof FabricFixtureOptions,
-  true
->)
+const FIXTURE_OPTION_KEYS = Object.keys({
+  onReport: true,
+  events: true,
+  onProgress: true,
+  onPipelineReport: true,
+} satisfies Record<keyof FabricFixtureOptions, true>)
 
 /** Create a fabric fixture that tracks the nodes it starts. */
 export function createFabricFixture(options: FabricFixtureOptions = {}): FabricFixture {
@@ -107,7 +111,7 @@ export function createFabricFixture(options: FabricFixtureOptions = {}): FabricF
       return report
     },
     pipeline(config) {
-      pipelines ??= createPipelineFixture(events)
+      pipelines ??= createPipelineFixture(events, options.onPipelineReport)
       return pipelines.pipeline(config)
     },
     multipath(options) {

@@ -2,7 +2,7 @@
 // the global expect) and import useFabric()/useProxy() from it in tests.
 import { rejectUnknownKeys } from '../errors/field-error.js'
 import type { FabricFixture } from '../fabric/fixture.js'
-import { type FixtureName, type QuicksandFixtures, TestScope } from '../fixtures.js'
+import { type FixtureName, type QuicksandFixtures, runKindOf, TestScope } from '../fixtures.js'
 import type { LoadReport } from '../load/types.js'
 import { matchers } from '../matchers/index.js'
 import type { ProxyFixture } from '../proxy/fixture.js'
@@ -46,7 +46,9 @@ function hookAfterEach(): void {
 /** The running test's scope, made on first use. */
 function current(): TestScope {
   scope ??= new TestScope(globals.expect?.getState?.().currentTestName ?? '', (report) => {
-    for (const listener of reportListeners) listener(report)
+    // useFabric({ onReport }) takes the loads' reports.
+    if (runKindOf(report) !== 'load') return
+    for (const listener of reportListeners) listener(report as LoadReport)
   })
   return scope
 }

@@ -13,12 +13,18 @@ export interface PipelineFixture {
 }
 
 /** Create the pipeline fixture; `events` is the test's bus. */
-export function createPipelineFixture(events: EventBus): PipelineFixture {
+export function createPipelineFixture(
+  events: EventBus,
+  onReport?: (report: PipelineReport) => void,
+): PipelineFixture {
   let runs = new AbortController()
   const running = new Set<Promise<unknown>>()
   return {
     pipeline(config) {
-      const run = runPipeline(config, { signal: runs.signal, events })
+      const run = runPipeline(config, { signal: runs.signal, events }).then((report) => {
+        onReport?.(report)
+        return report
+      })
       const settled = run.catch(() => undefined)
       running.add(settled)
       void settled.finally(() => running.delete(settled))

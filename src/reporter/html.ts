@@ -76,14 +76,14 @@ function runSection(file: string, row: ScenarioRow, id: string): string {
     .join('')
   return `<section class="run" id="${id}">
 <h2>${escapeHtml(row.scenario)} <span class="${cls}">${escapeHtml(rowCells(row)[1] ?? '')}</span></h2>
-<p>${escapeHtml(file)} · ${row.report.successfulStreams}/${row.report.totalStreams} streams · ${row.report.bytesSent} bytes · ${(row.durationMs / 1000).toFixed(2)} s</p>
+<p>${escapeHtml(file)} · ${escapeHtml(row.kind)} · ${escapeHtml(row.headline)} · ${(row.durationMs / 1000).toFixed(2)} s</p>
 ${why ? `<ul class="reasons">${why}</ul>` : ''}
 <h3>Timeline</h3><div class="timeline"></div>
 ${periods ? `<p>Impairments on (shaded):</p><ul class="periods">${periods}</ul>` : ''}
-<h3>ACK latency by percentile</h3><div class="percentiles"></div>
+${row.ackPercentiles.length > 1 ? '<h3>ACK latency by percentile</h3><div class="percentiles"></div>' : ''}
 <h3>Events (${row.events.length})</h3>
 <table class="events"><tr><th>at</th><th>source</th><th>type</th><th>details</th></tr>${eventRows(row)}</table>
-<details><summary>Config</summary><pre>${escapeHtml(JSON.stringify(row.report.config, null, 2))}</pre></details>
+<details><summary>Config</summary><pre>${escapeHtml(JSON.stringify(row.config, null, 2))}</pre></details>
 </section>`
 }
 
@@ -99,13 +99,14 @@ export function renderReportPage(files: readonly ScenarioFile[], generatedAt: Da
       sections.push(runSection(file, row, id))
       runs.push({
         id,
+        kind: row.kind,
         durationMs: row.durationMs,
-        timeline: row.report.timeline,
+        timeline: row.timeline,
         periods: row.periods,
         // Node and proxy events and the first failovers mark the chart; a storm of failovers
         // is in the failovers series already.
         marks: row.events.filter((e) => e.type !== 'failover').slice(0, 200),
-        ackPercentiles: row.report.ackPercentiles ?? [],
+        ackPercentiles: row.ackPercentiles,
       })
     }
   }
@@ -117,7 +118,7 @@ export function renderReportPage(files: readonly ScenarioFile[], generatedAt: Da
 <style>${style}</style><style>${STYLE}</style></head>
 <body>
 <h1>quicksand report</h1>
-<p class="summary">${all.length} load run(s) in ${files.length} file(s): <span class="pass">${all.length - failed} passed</span>, <span class="fail">${failed} failed</span> · written ${escapeHtml(generatedAt.toISOString())}</p>
+<p class="summary">${all.length} run(s) in ${files.length} file(s): <span class="pass">${all.length - failed} passed</span>, <span class="fail">${failed} failed</span> · written ${escapeHtml(generatedAt.toISOString())}</p>
 ${summaryTable(files, ids)}
 ${sections.join('\n')}
 <script type="application/json" id="quicksand-data">${scriptJson({ runs })}</script>

@@ -39,31 +39,60 @@ export const PAGE_SCRIPT = `
     };
   }
 
+  function perSecond(s, n) { return n == null ? null : n / (s.ms / 1000); }
+
+  // What each kind of run plots: [label, scale, value of a sample, drawn as points only].
+  var plots = {
+    load: {
+      axes: [['Mbps', 'mbps'], ['ACK p95 ms', 'ms']],
+      series: [
+        ['throughput Mbps', 'mbps', function (s) { return ((s.bytes || 0) * 8) / (s.ms / 1000) / 1e6; }, false, colors.mbps],
+        ['ACK p95 ms', 'ms', function (s) { return s.ackCount ? s.ackP95Ms : null; }, false, colors.p95],
+        ['failed streams', 'n', function (s) { return s.streamsFailed || null; }, true, colors.failed],
+        ['failovers', 'n', function (s) { return s.failovers || null; }, true, colors.failovers],
+      ],
+    },
+    traffic: {
+      axes: [['packets/s', 'pps'], ['RTT p95 ms', 'ms']],
+      series: [
+        ['echoes/s', 'pps', function (s) { return perSecond(s, s.received || 0); }, false, colors.mbps],
+        ['RTT p95 ms', 'ms', function (s) { return s.rttCount ? s.rttP95Ms : null; }, false, colors.p95],
+        ['failed connections', 'n', function (s) { return s.failedConnections || null; }, true, colors.failed],
+        ['dropped', 'n', function (s) { return s.dropped || null; }, true, colors.failovers],
+      ],
+    },
+    pipeline: {
+      axes: [['packets/s', 'pps'], ['drops', 'n']],
+      series: [
+        ['delivered/s', 'pps', function (s) { return perSecond(s, s['sink.delivered'] || 0); }, false, colors.mbps],
+        ['into hop 1/s', 'pps', function (s) { return perSecond(s, s['hop1.received'] || 0); }, false, colors.event],
+        ['dropped at a hop', 'n', function (s) {
+          var n = 0;
+          Object.keys(s).forEach(function (k) { if (/^hop\d+\.(bufExhaust|kernelDrops|parseErrors|sendErrors)$/.test(k)) n += s[k]; });
+          return n || null;
+        }, true, colors.failed],
+      ],
+    },
+  };
+
   function timeline(run, el) {
-    var t = run.timeline;
+    var t = run.timeline, plot = plots[run.kind] || plots.load;
     var xs = t.map(function (s) { return s.at / 1000; });
-    var mbps = t.map(function (s) { return ((s.bytes || 0) * 8) / (s.ms / 1000) / 1e6; });
-    var p95 = t.map(function (s) { return s.ackCount ? s.ackP95Ms : null; });
-    var failed = t.map(function (s) { return s.streamsFailed || null; });
-    var failovers = t.map(function (s) { return s.failovers || null; });
+    var columns = plot.series.map(function (p) { return t.map(p[2]); });
     new uPlot({
       width: width, height: 300,
       // The whole run, from its start: the first sample may come later than the first event.
       scales: { x: { time: false, range: [0, Math.max(run.durationMs / 1000, xs[xs.length - 1] + 0.001)] } },
-      series: [
-        { label: 's' },
-        { label: 'throughput Mbps', stroke: colors.mbps, width: 2, scale: 'mbps', points: { show: true } },
-        { label: 'ACK p95 ms', stroke: colors.p95, width: 2, scale: 'ms', spanGaps: true, points: { show: true } },
-        { label: 'failed streams', stroke: colors.failed, scale: 'n', paths: function () { return null; }, points: dot(colors.failed) },
-        { label: 'failovers', stroke: colors.failovers, scale: 'n', paths: function () { return null; }, points: dot(colors.failovers) },
-      ],
-      axes: [
-        { label: 'seconds into the run' },
-        { scale: 'mbps', label: 'Mbps' },
-        { scale: 'ms', side: 1, label: 'ACK p95 ms', grid: { show: false } },
-      ],
+      series: [{ label: 's' }].concat(plot.series.map(function (p) {
+        return p[3]
+          ? { label: p[0], stroke: p[4], scale: p[1], paths: function () { return null; }, points: dot(p[4]) }
+          : { label: p[0], stroke: p[4], width: 2, scale: p[1], spanGaps: true, points: { show: true } };
+      })),
+      axes: [{ label: 'seconds into the run' }].concat(plot.axes.map(function (a, i) {
+        return i === 0 ? { scale: a[1], label: a[0] } : { scale: a[1], side: 1, label: a[0], grid: { show: false } };
+      })),
       hooks: overlay(run),
-    }, [xs, mbps, p95, failed, failovers], el);
+    }, [xs].concat(columns), el);
     el.dataset.points = String(xs.length);
   }
 

@@ -15,8 +15,13 @@ export const HEADINGS = [
   'time',
 ] as const
 
-function fixed(ms: number): string {
+function fixed(ms: number | null): string {
+  if (ms === null) return '-'
   return ms >= 100 ? ms.toFixed(0) : ms.toFixed(2)
+}
+
+function count(n: number | null): string {
+  return n === null ? '-' : String(n)
 }
 
 function verdictCell(row: ScenarioRow): string {
@@ -30,13 +35,13 @@ export function rowCells(row: ScenarioRow): string[] {
   return [
     row.scenario,
     verdictCell(row),
-    String(row.throughputMbps),
+    count(row.throughputMbps),
     fixed(row.ackP50Ms),
     fixed(row.ackP95Ms),
     fixed(row.ackP99Ms),
     fixed(row.setupP95Ms),
-    String(row.failovers),
-    String(row.leaks),
+    count(row.failovers),
+    count(row.leaks),
     `${(row.durationMs / 1000).toFixed(2)} s`,
   ]
 }

@@ -27,15 +27,23 @@ export interface EchoFixture {
   closeAll(): Promise<void>
 }
 
-/** Create a traffic fixture whose runs publish on `events` and report their progress to `onProgress`. */
+/** Create a traffic fixture whose runs publish on `events`, with their progress and reports handed to the callbacks. */
 export function createTrafficFixture(
   events: EventBus = defaultEventBus,
   onProgress?: (progress: RunProgress) => void,
+  onReport?: (report: TrafficReport) => void,
 ): TrafficFixture {
   let runs = new AbortController()
   return {
-    run: (config) =>
-      runTraffic(config, { signal: runs.signal, events, ...(onProgress ? { onProgress } : {}) }),
+    async run(config) {
+      const report = await runTraffic(config, {
+        signal: runs.signal,
+        events,
+        ...(onProgress ? { onProgress } : {}),
+      })
+      onReport?.(report)
+      return report
+    },
     async closeAll() {
       runs.abort(new RunError('aborted', 'the test ended while it ran'))
       runs = new AbortController()

@@ -1,7 +1,8 @@
 import { test as baseTest, expect, inject } from 'vitest'
 import type { FabricFixture } from '../fabric/fixture.js'
-import { fixtureNames, type QuicksandFixtures, TestScope } from '../fixtures.js'
+import { fixtureNames, type QuicksandFixtures, runKindOf, TestScope } from '../fixtures.js'
 import { type ReportSummary, summarizeReport } from '../load/summary.js'
+import type { LoadReport } from '../load/types.js'
 import { matchers } from '../matchers/index.js'
 import type { ProxyFixture } from '../proxy/fixture.js'
 import { PROGRESS_DIR_KEY, ProgressWriter } from '../reporter/progress.js'
@@ -41,8 +42,10 @@ export const test = baseTest.extend<QuicksandFixtures & QuicksandScope>({
     const scope: TestScope = new TestScope(
       task.name,
       (report) => {
-        meta.quicksand ??= []
-        meta.quicksand.push(summarizeReport(report))
+        if (runKindOf(report) === 'load') {
+          meta.quicksand ??= []
+          meta.quicksand.push(summarizeReport(report as LoadReport))
+        }
         if (runDir) {
           meta.quicksandRunFiles ??= []
           const earlier = earlierProxyEvents(scope.events.between(), report)

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -10,11 +10,11 @@ import { ProgressLine } from '../../src/run/progress-line.js'
 import type { RunProgress } from '../../src/run/runner.js'
 
 const scratch = mkdtempSync(join(tmpdir(), 'quicksand-progress-'))
+const CHROMIUM = '/usr/bin/chromium'
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
 /** Run the long-runs suite; on a terminal (through script(1)'s pseudo-terminal) when asked. */
-function runSuite(terminal: boolean): string {
-  const out = mkdtempSync(join(scratch, 'report-'))
+function runSuite(terminal: boolean, out = mkdtempSync(join(scratch, 'report-'))): string {
   const vitest = `${process.execPath} node_modules/vitest/vitest.mjs run --config fixtures/suites/progress/vitest.config.ts`
   const env = { ...process.env, QUICKSAND_REPORT_OUT: out, NO_COLOR: '1', CI: '' }
   const result = terminal
@@ -40,11 +40,55 @@ describe('progress of long runs', () => {
     expect(traffic.at(-1)).toMatch(/traffic [\d,]+ packets, [\d,]+ packets\/s, \d\.\d s of 2\.5 s/)
   }, 120_000)
 
-  test('not on a terminal: no progress lines at all', () => {
-    const output = runSuite(false)
-    expect(output).toMatch(/2 passed/)
+  test('not on a terminal: no progress lines; the traffic run and the pipeline are in the table and the page', () => {
+    const out = mkdtempSync(join(scratch, 'report-'))
+    const output = runSuite(false, out)
+    expect(output).toMatch(/3 passed/)
     expect(output).not.toContain('quicksand ▸')
-  }, 120_000)
+    // One row per run of every kind: a load, a traffic run (echo RTT in the ack columns) and a pipeline.
+    const table = output.slice(output.indexOf('quicksand scenarios'))
+    expect(table).toMatch(/a three-second soak\s+PASS\s+[\d.]+\s+[\d.]+/)
+    expect(table).toMatch(
+      /three seconds of echo traffic\s+PASS\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+-\s+-\s+-/,
+    )
+    expect(table).toMatch(/a short pipeline\s+PASS\s+[\d.]+\s+-\s+-\s+-\s+-\s+-\s+-/)
+    const html = readFileSync(join(out, 'index.html'), 'utf8')
+    const match = /<script type="application\/json" id="quicksand-data">(.*?)<\/script>/s.exec(html)
+    const runs = (
+      JSON.parse(match?.[1] ?? 'null') as {
+        runs: Array<{ id: string; kind: string; timeline: Array<Record<string, number>> }>
+      }
+    ).runs
+    expect(runs.map((r) => r.kind).sort()).toEqual(['load', 'pipeline', 'traffic'])
+    const traffic = runs.find((r) => r.kind === 'traffic')!
+    expect(traffic.timeline.reduce((n, s) => n + (s.received ?? 0), 0)).toBeGreaterThan(0)
+    const pipeline = runs.find((r) => r.kind === 'pipeline')!
+    expect(pipeline.timeline.reduce((n, s) => n + (s['sink.delivered'] ?? 0), 0)).toBe(3000)
+    expect(html).toContain('2 hop(s) · generated 3000, delivered 3000, unexplained 0')
+    if (!existsSync(CHROMIUM)) return
+    // Drawn as a person sees it: every run's chart has its points, and the page logs nothing.
+    const dom = spawnSync(
+      CHROMIUM,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        `--user-data-dir=${join(out, 'profile')}`,
+        '--enable-logging=stderr',
+        '--v=0',
+        '--dump-dom',
+        `file://${join(out, 'index.html')}`,
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    )
+    expect(dom.status, dom.stderr).toBe(0)
+    expect(dom.stderr.split('\n').filter((line) => line.includes(':CONSOLE'))).toEqual([])
+    expect(dom.stdout).toContain('data-rendered="3"')
+    for (const run of runs) {
+      const section = dom.stdout.slice(dom.stdout.indexOf(`id="${run.id}"`))
+      expect(section).toContain(`class="timeline" data-points="${run.timeline.length}"`)
+    }
+  }, 150_000)
 
   test('a load through the fabric fixture: counts up to its streams, with a rate, written at most once a second', async () => {
     const updates: RunProgress[] = []

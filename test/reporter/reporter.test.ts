@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type { LoadReport } from '../../src/load/types.js'
 import { readRunFile } from '../../src/reporter/run-file.js'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -62,7 +63,9 @@ describe('quicksand/reporter on a failover suite', () => {
   test('writes one run file per load with the full report and the proxy events before it', () => {
     const files = readdirSync(join(out, 'runs')).map((f) => readRunFile(join(out, 'runs', f)))
     expect(files).toHaveLength(2)
-    const reroute = files.find((f) => f.test.name.startsWith('streams reroute'))!
+    expect(files.every((f) => f.kind === 'load')).toBe(true)
+    const found = files.find((f) => f.test.name.startsWith('streams reroute'))!
+    const reroute = { ...found, report: found.report as LoadReport }
     expect(reroute.report.successfulStreams).toBe(120)
     expect(reroute.report.bytesSent).toBe(120 * 32 * 1024)
     expect(reroute.report.timeline.reduce((n, s) => n + (s.bytes ?? 0), 0)).toBe(120 * 32 * 1024)
@@ -71,9 +74,9 @@ describe('quicksand/reporter on a failover suite', () => {
     expect(reroute.report.events.map((e) => e.type)).toEqual(
       expect.arrayContaining(['node.kill', 'failover']),
     )
-    const off = files.find((f) => f.test.name.startsWith('streams fail'))!
-    expect(off.report.failedStreams).toBe(40)
-    expect(off.report.ackPercentiles!.at(-1)![0]).toBe(100)
+    const off = files.find((f) => f.test.name.startsWith('streams fail'))!.report as LoadReport
+    expect(off.failedStreams).toBe(40)
+    expect(off.ackPercentiles!.at(-1)![0]).toBe(100)
   })
 
   test('appends the table to GITHUB_STEP_SUMMARY as Markdown', () => {
