@@ -68,7 +68,7 @@ export const PAGE_SCRIPT = `
         ['into hop 1/s', 'pps', function (s) { return perSecond(s, s['hop1.received'] || 0); }, false, colors.event],
         ['dropped at a hop', 'n', function (s) {
           var n = 0;
-          Object.keys(s).forEach(function (k) { if (/^hop\d+\.(bufExhaust|kernelDrops|parseErrors|sendErrors)$/.test(k)) n += s[k]; });
+          Object.keys(s).forEach(function (k) { if (/^hop\\d+\\.(bufExhaust|kernelDrops|parseErrors|sendErrors)$/.test(k)) n += s[k]; });
           return n || null;
         }, true, colors.failed],
       ],
