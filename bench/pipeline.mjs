@@ -10,7 +10,8 @@ import { runPipeline } from '../dist/index.js'
 
 const SIZE = 1400
 const STEP_MS = 1000
-const RATES = [10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 70_000, 80_000, 100_000, 120_000, 150_000]
+// 5k pps steps up to 100k: with 10k steps two close rates could only read as 5/7 or 6/7 of each other.
+const RATES = [...Array.from({ length: 20 }, (_, i) => (i + 1) * 5000), 110_000, 120_000, 135_000, 150_000]
 
 /** A thread from source text; it posts its socket's port (or its result) first. */
 function thread(source, workerData) {

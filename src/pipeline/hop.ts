@@ -22,8 +22,9 @@ export interface HopControl {
  * A relay hop: ingress reads datagrams and hands each to egress; a bounded pool of `bufferPackets`
  * packets (the egress queue plus the sends the kernel has not taken yet) drops a packet as
  * bufExhaust when full, the seed's backpressure. Per packet it does no more than the plain
- * forwarder it is measured against: a few counter increments, one header check and one send whose
- * completion runs one shared function (no copy, no closure per packet).
+ * forwarder it is measured against: a few counter increments, one header check and one send with
+ * no callback (no copy, no closure, no tick per packet); the pool's sends in flight are libuv's
+ * send queue.
  */
 export function startHop(data: HopData): HopControl {
   const slots = data.bufferPackets
@@ -40,28 +41,26 @@ export function startHop(data: HopData): HopControl {
   let parseErrors = 0
   let parseLost = 0
   let submitted = 0
-  let sent = 0
   let sendErrors = 0
 
   const ingress = dgram.createSocket({ type: 'udp4', recvBufferSize: data.recvBufferBytes })
   const egress = dgram.createSocket({ type: 'udp4', sendBufferSize: data.recvBufferBytes })
-  // ECONNREFUSED from an ICMP of an earlier datagram arrives here; a failed send reaches afterSend.
-  egress.on('error', () => undefined)
+  // Sends carry no callback (a callback costs a tick per packet): a failed send is reported here,
+  // and so is a refusal by the next hop (ICMP), which a send's callback would not see.
+  egress.on('error', () => void sendErrors++)
   ingress.on('error', () => undefined)
   let closed = false
   let egressTimer: NodeJS.Timeout | undefined
   let credit = 0
   let lastEgress = 0
 
-  // One completion function for every send, not a closure per packet.
-  const afterSend = (error: Error | null) => {
-    if (error) sendErrors++
-    else sent++
-  }
   const send = (datagram: Buffer) => {
     submitted++
-    egress.send(datagram, afterSend)
+    egress.send(datagram)
   }
+  // Sends the kernel has not taken yet wait in libuv's queue: they are still in the hop's pool.
+  const unsent = () => egress.getSendQueueCount()
+  const sentNow = () => Math.max(0, submitted - sendErrors - unsent())
 
   const tick = () => {
     egressTimer = undefined
@@ -95,7 +94,7 @@ export function startHop(data: HopData): HopControl {
     matched++
     if (!paced) {
       // Sends not completed yet hold their buffers: that is the pool.
-      if (submitted - sent - sendErrors >= slots) bufExhaust++
+      if (unsent() >= slots) bufExhaust++
       else send(datagram)
       return
     }
@@ -132,10 +131,10 @@ export function startHop(data: HopData): HopControl {
         parseErrors,
         parseLost,
         submitted,
-        sent,
+        sent: sentNow(),
         sendErrors,
-        bytes: sent * size,
-        inPool: queued + submitted - sent - sendErrors,
+        bytes: sentNow() * size,
+        inPool: queued + unsent(),
       }
     },
     close() {

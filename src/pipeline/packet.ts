@@ -37,6 +37,21 @@ export function checksumMatches(datagram: Buffer): boolean {
   return datagram.readUInt32BE(8) === expected
 }
 
+/**
+ * checksumMatches for packets of one run, cheaper: a payload equal to the template's (one memcmp)
+ * has the template's CRC, so only the 8 header bytes are run through CRC-32; any other payload
+ * gets the full check.
+ */
+export function templateChecker(packetSize: number): (datagram: Buffer) => boolean {
+  const { packet, payloadCrc } = packetTemplate(packetSize)
+  return (datagram) => {
+    if (datagram.compare(packet, HEADER_BYTES, packetSize, HEADER_BYTES, packetSize) !== 0) {
+      return checksumMatches(datagram)
+    }
+    return datagram.readUInt32BE(8) === crc32(datagram.subarray(0, 8), payloadCrc)
+  }
+}
+
 // Payload bytes compared to tell a damaged pipeline packet from foreign traffic of the same size.
 const TAIL_BYTES = 8
 

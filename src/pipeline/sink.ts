@@ -1,6 +1,6 @@
 import dgram from 'node:dgram'
 import type { MessagePort } from 'node:worker_threads'
-import { checksumMatches, isDamagedPipelinePacket, isPipelinePacket } from './packet.js'
+import { isDamagedPipelinePacket, isPipelinePacket, templateChecker } from './packet.js'
 import type { SinkCounters, SinkData, ToWorker } from './protocol.js'
 
 /** A growable bitmap of the sequence numbers seen. */
@@ -36,6 +36,7 @@ export function runSink(data: SinkData, port: MessagePort): void {
     parseLost: 0,
   }
   const seen = new SeenSet(data.expected)
+  const checksumMatches = templateChecker(data.packetSize)
   let highest = -1
   const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: data.recvBufferBytes })
   // A bind that fails (a fixed port taken) is reported at once, not left to the start timeout.
