@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { RunError } from '../errors/kinds.js'
-import type { HopCounters } from './config.js'
+import { type HopCounters, zeroHopCounters } from './config.js'
 import type { HopRunner } from './hop-runner.js'
 import { parseStatsLine } from './stats-lines.js'
 
@@ -41,18 +41,7 @@ export class ChildHop implements HopRunner {
   announcedReady = false
   /** Kernel drops at its socket, when its lines carry `kernel_drops=` (a hop in its own namespace). */
   kernelDrops: number | undefined
-  private readonly counters: HopCounters = {
-    received: 0,
-    matched: 0,
-    bufExhaust: 0,
-    parseErrors: 0,
-    parseLost: 0,
-    submitted: 0,
-    sent: 0,
-    sendErrors: 0,
-    bytes: 0,
-    inPool: 0,
-  }
+  private readonly counters: HopCounters = zeroHopCounters()
   private readonly tail: string[] = []
   private readonly outputRead: Promise<void>[] = []
   private readonly exited: Promise<void>

@@ -84,6 +84,22 @@ export interface HopCounters {
   inPool: number
 }
 
+/** A hop's counters before its first packet. */
+export function zeroHopCounters(): HopCounters {
+  return {
+    received: 0,
+    matched: 0,
+    bufExhaust: 0,
+    parseErrors: 0,
+    parseLost: 0,
+    submitted: 0,
+    sent: 0,
+    sendErrors: 0,
+    bytes: 0,
+    inPool: 0,
+  }
+}
+
 /** Configuration of runPipeline() and fabric.pipeline(). */
 export interface PipelineConfig {
   /** How many hops, or each hop's options. */

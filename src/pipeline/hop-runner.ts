@@ -1,4 +1,4 @@
-import type { HopCounters } from './config.js'
+import { type HopCounters, zeroHopCounters } from './config.js'
 
 /** A hop as runPipeline drives it, whatever runs it: a worker thread, a child process or nothing of ours. */
 export interface HopRunner {
@@ -20,18 +20,7 @@ export interface HopRunner {
   close(): Promise<void>
 }
 
-const ZERO: HopCounters = {
-  received: 0,
-  matched: 0,
-  bufExhaust: 0,
-  parseErrors: 0,
-  parseLost: 0,
-  submitted: 0,
-  sent: 0,
-  sendErrors: 0,
-  bytes: 0,
-  inPool: 0,
-}
+const ZERO: HopCounters = zeroHopCounters()
 
 /** A relay already running that the pipeline only sends through: nothing to start, nothing counted. */
 export class AddressHop implements HopRunner {

@@ -1,5 +1,5 @@
 import type { TimelineSample } from '../run/timeline.js'
-import type { HopCounters } from './config.js'
+import { type HopCounters, zeroHopCounters } from './config.js'
 import type { HopRunner } from './hop-runner.js'
 import { udpSocketDrops } from './kernel.js'
 import type { SinkCounters } from './protocol.js'
@@ -19,18 +19,7 @@ const HOP_DELTAS = [
   'sendErrors',
   'bytes',
 ] as const
-const ZERO: HopCounters = {
-  received: 0,
-  matched: 0,
-  bufExhaust: 0,
-  parseErrors: 0,
-  parseLost: 0,
-  submitted: 0,
-  sent: 0,
-  sendErrors: 0,
-  bytes: 0,
-  inPool: 0,
-}
+const ZERO: HopCounters = zeroHopCounters()
 const SINK_DELTAS = ['received', 'delivered', 'duplicated', 'reordered', 'corrupted', 'parseErrors'] as const
 
 /** Polls every hop and the sink once a second: timeline samples, and `[STATS:...]` lines when asked. */
