@@ -6,6 +6,7 @@ import { FrameDecoder } from '../protocol/codec.js'
 import { FrameType } from '../protocol/frames.js'
 import type { TargetPath } from '../transport/target.js'
 import type { Link, Transport } from '../transport/types.js'
+import type { KillSwitch } from './kill-switch.js'
 import { segmentChecksum, segmentFrames } from './wire.js'
 
 /** Segments up to this size are sent as one write. */
@@ -26,8 +27,8 @@ export interface AttemptRoute {
   timeoutMs: number
   /** The dial's own deadline within the attempt's (ms). */
   dialMs: number
-  /** Aborted when the relay is killed: the attempt's connection is cut at once, even mid-dial. */
-  signal: AbortSignal
+  /** Fires when the relay is killed: the attempt's connection is cut at once, even mid-dial. */
+  kill: KillSwitch
 }
 
 /** Delivers one segment over a fresh connection; never rejects (a failure is an outcome). */
@@ -50,7 +51,7 @@ export async function attemptDelivery(
     return { ok: false, error: describeFailure(error, path.url), bytes: 0 }
   }
   // Killed while dialling: the connection that just came up is cut, as the crash would have.
-  if (route.signal.aborted) {
+  if (route.kill.killed) {
     link.destroy()
     return { ok: false, error: 'the relay was killed during the attempt', bytes: 0 }
   }
@@ -64,11 +65,12 @@ export async function attemptDelivery(
       if (settled) return
       settled = true
       clearTimeout(timer)
-      route.signal.removeEventListener('abort', onAbort)
+      leave()
       resolve(result)
     }
-    const onAbort = () => finish({ ok: false, error: 'the relay was killed during the attempt', bytes: sent })
-    route.signal.addEventListener('abort', onAbort)
+    const leave = route.kill.join(() =>
+      finish({ ok: false, error: 'the relay was killed during the attempt', bytes: sent }),
+    )
     const timer = setTimeout(
       () =>
         finish({

@@ -1,7 +1,6 @@
 // The store-and-forward relay: accepts segments into a durable ledger, delivers each over a fresh
 // fabric-protocol connection, and keeps what failed in the deadletter queue until a retry delivers it.
 import { createHash } from 'node:crypto'
-import { setMaxListeners } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,6 +11,7 @@ import { transportFor } from '../transport/index.js'
 import { resolveTarget, type TargetInput, type TargetPath } from '../transport/target.js'
 import type { Link, TransportKind } from '../transport/types.js'
 import { type AttemptOutcome, attemptDelivery } from './attempt.js'
+import { KillSwitch } from './kill-switch.js'
 import { Ledger, type LedgerEntry, type StoredSegment } from './ledger.js'
 import { MAX_ID_LENGTH, MAX_SEGMENT_BYTES } from './wire.js'
 
@@ -200,13 +200,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const inFlight = new Map<string, Promise<SubmitResult>>()
   const timers = new Set<NodeJS.Timeout>()
   let generation = 0
-  // Every attempt in flight listens on it; there may be thousands.
-  const newKillSwitch = () => {
-    const controller = new AbortController()
-    setMaxListeners(0, controller.signal)
-    return controller
-  }
-  let killSwitch = newKillSwitch()
+  let killSwitch = new KillSwitch()
 
   const open = (): Ledger => {
     if (!ledger) throw new Error('the relay is not running (stopped or killed); restart() it first')
@@ -239,7 +233,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       const started = Date.now()
       const startedAt = performance.now()
       const outcome: AttemptOutcome = await attemptDelivery(
-        { transport, path, timeoutMs, dialMs, signal: killSwitch.signal },
+        { transport, path, timeoutMs, dialMs, kill: killSwitch },
         { id: segment.id, sha256: segment.sha256, data: bytes },
         links,
       )
@@ -284,8 +278,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     timers.clear()
     if (abrupt) {
       generation++
-      killSwitch.abort()
-      killSwitch = newKillSwitch()
+      killSwitch.fire()
+      killSwitch = new KillSwitch()
       ledger = undefined
       for (const link of links) link.destroy()
       links.clear()

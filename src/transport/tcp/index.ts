@@ -8,10 +8,12 @@ import { resetSocket } from './reset.js'
 // at the 16 KiB default every frame waited for a drain, one frame per event-loop turn.
 const WRITE_HIGH_WATER_MARK = 4 * 1024 * 1024
 
-/** Wrap a connected net.Socket as a Link. */
-function socketLink(socket: net.Socket): Link {
+/** Wrap a connected net.Socket as a Link; `remote` is the address dialled, when this side dialled it. */
+function socketLink(
+  socket: net.Socket,
+  remote = formatHostPort(socket.remoteAddress ?? '', socket.remotePort ?? 0),
+): Link {
   socket.setNoDelay(true)
-  const remote = formatHostPort(socket.remoteAddress ?? '', socket.remotePort ?? 0)
   let closeHandler: ((error?: Error) => void) | undefined
   let failure: Error | undefined
   let closed = false
@@ -134,7 +136,8 @@ async function connect(options: ConnectOptions<'tcp'>): Promise<Link> {
     socket.once('connect', () => {
       clearTimeout(timer)
       socket.removeAllListeners('error')
-      resolve(socketLink(socket))
+      // The address dialled: asking the kernel for the peer's name again costs a syscall per connection.
+      resolve(socketLink(socket, address))
     })
   })
 }
