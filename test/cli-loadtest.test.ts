@@ -210,6 +210,29 @@ describe('quicksand loadtest', () => {
     ])
     expect(client.code).toBe(0)
     expect((JSON.parse(client.out) as LoadReport).successfulStreams).toBe(10)
+    expect(client.err.filter((line) => line.includes('certificate'))).toEqual([])
+
+    const few = ['--streams', '2', '--bytes-per-stream', '4096', '--pool-failover=false']
+    // Without pins any certificate is taken, and stderr says so.
+    const unpinned = await run(['--mode', 'client', '--targets', nodes[0]!.url, ...few])
+    expect(unpinned.code).toBe(0)
+    expect(unpinned.err).toContain(
+      'quicksand loadtest: no -fingerprints: accepting any certificate the targets present',
+    )
+    // A pin that is not the node's certificate refuses it: the streams fail and so does the verdict.
+    const wrong = await run([
+      '--mode',
+      'client',
+      '--targets',
+      nodes[0]!.url,
+      '--fingerprints',
+      nodes[1]!.fingerprint,
+      ...few,
+    ])
+    expect(wrong.code).toBe(1)
+    const refused = JSON.parse(wrong.out) as LoadReport
+    expect(refused.successfulStreams).toBe(0)
+    expect(Object.keys(refused.errors)).toEqual(['tls_fingerprint_mismatch'])
     stop('SIGTERM')
     expect(await server).toBe(0)
   })

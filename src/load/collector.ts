@@ -247,9 +247,18 @@ export class Collector {
     this.recorder.event('probe', { ...probe })
   }
 
+  /**
+   * `url` failed or was slow because of `reason` (an error kind, or 'slow_ack'). It is reported in
+   * degradedTargets even when the quarantine is off (TTL 0), as the reference reports every target
+   * it saw fail: the verdict's impairTarget check needs the observation, not the quarantine.
+   */
+  targetMarked(url: string, reason: string): void {
+    this.degradedTargets[url] = reason
+  }
+
   /** `url` was taken out of placement for `ttlMs` because of `reason` (an error kind, or 'slow_ack'). */
   targetQuarantined(url: string, reason: string, ttlMs: number): void {
-    this.degradedTargets[url] = reason
+    this.targetMarked(url, reason)
     this.recorder.count('quarantines')
     this.recorder.event('quarantine', { target: url, reason, ttlMs })
   }

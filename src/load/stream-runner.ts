@@ -390,7 +390,10 @@ export class StreamRunner {
     const { config } = this.task
     const url = this.targets[index]!.url
     this.collector.targetDegraded(url, ackMs)
-    if (config.targetQuarantineMs <= 0) return
+    if (config.targetQuarantineMs <= 0) {
+      this.collector.targetMarked(url, 'slow_ack')
+      return
+    }
     this.health.quarantine(index, Date.now(), config.targetQuarantineMs)
     this.collector.targetQuarantined(url, 'slow_ack', config.targetQuarantineMs)
   }
@@ -399,7 +402,10 @@ export class StreamRunner {
   private quarantine(index: number, reason: string): void {
     const { config } = this.task
     const ttlMs = index === config.failTarget ? config.failureQuarantineMs : config.targetQuarantineMs
-    if (ttlMs <= 0) return
+    if (ttlMs <= 0) {
+      this.collector.targetMarked(this.targets[index]!.url, reason)
+      return
+    }
     this.health.quarantine(index, Date.now(), ttlMs)
     this.collector.targetQuarantined(this.targets[index]!.url, reason, ttlMs)
   }

@@ -317,6 +317,6 @@ export interface LoadReportBody {
   targetProbes: TargetProbe[]
   /** Targets the probe left out of placement (unreachable or over maxTargetRttMs). */
   excludedTargets: string[]
-  /** Targets taken out of placement during the run (by any worker), with the latest reason. */
+  /** Targets seen failing or slow during the run (by any worker), with the latest reason; also when the quarantine is off. */
   degradedTargets: Record<string, string>
 }

@@ -107,6 +107,31 @@ test('the verdict expects impairTarget to be seen degraded, and degraded targets
   expect(seen).toPassVerdict()
 })
 
+test('with the quarantine off, a slow target is still reported degraded and the verdict sees it', async ({
+  fabric,
+  proxy,
+}) => {
+  const nodes = await fabric.nodes(2, { transport: 'tcp' })
+  const slow = await proxy.tcp({ target: nodes[1]!, impairments: [{ kind: 'latency', ms: 150 }] })
+  const report = await fabric.load({
+    targets: [nodes[0]!, slow],
+    streams: 4,
+    concurrency: 2,
+    bytesPerStream: 32 * 1024,
+    payloadSize: 8192,
+    migrateSlowStreams: true,
+    maxAckMs: 100,
+    impairTarget: 1,
+    targetQuarantineTtl: 0,
+  })
+  expect(report.successfulStreams).toBe(4)
+  // Nothing is quarantined, so each stream placed on the slow target starts there and moves off.
+  expect(report.events.filter((e) => e.type === 'quarantine')).toHaveLength(0)
+  expect(report.migrationEvents).toBe(2)
+  expect(report.degradedTargets).toEqual({ [slow.url]: 'slow_ack' })
+  expect(report).toPassVerdict()
+})
+
 test('a degraded target no stream could leave fails degraded_targets_without_migration', async ({
   fabric,
   proxy,

@@ -146,3 +146,41 @@ test('sockets the test leaks during a run fail the resource rules', async ({ fab
     await sink.close()
   }
 })
+
+test('heap_alloc_delta_bytes and open_fds_max judge real runs: over their limits they fire, under them not', async ({
+  fabric,
+}) => {
+  const [node] = await fabric.nodes(1, { transport: 'tcp' })
+  const load = {
+    targets: [node!],
+    soak: true,
+    duration: '800ms',
+    concurrency: 2,
+    bytesPerStream: 8192,
+    resourceSampleInterval: '100ms',
+  }
+  // The deliberate leak: about 30 MB of objects made once streams flow and kept past the run.
+  const retained: Array<{ index: number; label: string }> = []
+  const flowing = setInterval(() => {
+    if (node!.stats().channelsOpened === 0 || retained.length > 0) return
+    clearInterval(flowing)
+    for (let i = 0; i < 400_000; i++) retained.push({ index: i, label: `leaked object ${i}` })
+  }, 5)
+  try {
+    const over = await fabric.load({ ...load, maxHeapDeltaMb: 8, maxOpenFds: 3 })
+    fixtureExpect(retained).toHaveLength(400_000)
+    fixtureExpect(over.resourceSummary.heapUsedDeltaBytes).toBeGreaterThan(8 * 1024 * 1024)
+    fixtureExpect(over.verdictReasons).toContain(
+      `heap_alloc_delta_bytes=${over.resourceSummary.heapUsedDeltaBytes} > ${8 * 1024 * 1024}`,
+    )
+    // Where /proc/self/fd exists (Linux), the process holds more than 3 descriptors (stdio alone).
+    if (over.resourceSummary.openFdsMax >= 0) {
+      fixtureExpect(over.verdictReasons).toContain(`open_fds_max=${over.resourceSummary.openFdsMax} > 3`)
+    }
+  } finally {
+    clearInterval(flowing)
+  }
+  const under = await fabric.load({ ...load, maxHeapDeltaMb: 512, maxOpenFds: 100_000 })
+  fixtureExpect(under.verdictReasons).toEqual([])
+  retained.length = 0
+})

@@ -173,6 +173,8 @@ describe('runLoad over TCP', () => {
     expect(naive.successfulStreams).toBe(30)
     expect(naive.failoverEvents).toBe(10)
     expect(naive.errors).toEqual({ connect_refused: 10 })
+    // Without a quarantine the dead target is still reported as seen failing.
+    expect(naive.degradedTargets).toEqual({ [dead.url]: 'connect_refused' })
   })
 
   it('gives up on a silent node within ackTimeout and counts the abandoned frames', async () => {

@@ -25,19 +25,21 @@ describe('the reference rules on real runs', () => {
       bytesPerStream: 4096,
       checkDistribution: true,
       maxRerouteP95Ms: 0.0001,
+      maxRerouteP99Ms: 0.0001,
       maxTargetAckMs: 0.0001,
     })
     expect(report.successfulStreams).toBe(30)
     const names = report.verdictReasons.map((r) => r.split('=')[0])
-    expect(names.slice(0, 4)).toEqual([
+    expect(names.slice(0, 5)).toEqual([
       'reroute_p95_ms',
+      'reroute_p99_ms',
       'target_distribution_collapsed',
       'target_ack_ms',
       'target_ack_ms',
     ])
     // The dead target held a route while its connect failed, so route pressure may read skewed
     // rather than collapsed, depending on how many attempts were at it at once.
-    expect(names.slice(4).every((n) => n?.startsWith('route_pressure_distribution_'))).toBe(true)
+    expect(names.slice(5).every((n) => n?.startsWith('route_pressure_distribution_'))).toBe(true)
     expect(report.verdictReasons).toContain('target_distribution_collapsed=2/3_targets_used')
   })
 
@@ -52,6 +54,7 @@ describe('the reference rules on real runs', () => {
       failAfter: '0s',
       checkDistribution: true,
       maxRerouteP95Ms: 60_000,
+      maxRerouteP99Ms: 60_000,
       maxTargetAckMs: 60_000,
     })
     expect(report.successfulStreams).toBe(30)

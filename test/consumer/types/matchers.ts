@@ -12,4 +12,14 @@ export function typed(report: LoadReport): void {
   vitestExpect(report).toStayUnderAckP95(0.5)
   // @ts-expect-error the limit is a number of milliseconds
   expect(report).toStayUnderAckP95('fast')
+  // The failover, migration, throughput, distribution and resource matchers.
+  expect(report).toStayUnderAckP99(80)
+  expect(report).toFailOverWithin(25)
+  expect(report).toMigrateAwayFrom('quic://127.0.0.1:4000')
+  vitestExpect(report).not.toMigrateAwayFrom({ url: 'tcp://127.0.0.1:4001' })
+  expect(report).toSustainThroughput(100)
+  expect(report).toSpreadEvenly()
+  vitestExpect(report).toStayWithinResources({ heapDeltaMb: 64, activeResourceDelta: 20, openFdDelta: 20 })
+  // @ts-expect-error the limits are named: heapDeltaMb, activeResourceDelta, openFdDelta
+  expect(report).toStayWithinResources({ heap: 64 })
 }
