@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
+import net from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
@@ -18,18 +19,25 @@ async function peerThread() {
   const worker = new Worker(
     `
     const { parentPort } = require('node:worker_threads')
+    const net = require('node:net')
     import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)}).then(async ({ startPeer }) => {
       const peer = await startPeer({ transport: 'tcp' })
-      parentPort.postMessage(peer.url)
+      // The baseline's server: reads one message, answers 40 bytes and closes, nothing recorded.
+      const plain = net.createServer({ noDelay: true }, (socket) => {
+        socket.once('data', () => socket.end(Buffer.alloc(40, 1)))
+        socket.on('error', () => undefined)
+      })
+      plain.listen(0, '127.0.0.1', () => parentPort.postMessage({ url: peer.url, plainPort: plain.address().port }))
       parentPort.on('message', async () => {
         const received = peer.received().length
         await peer.stop()
+        await new Promise((resolve) => plain.close(resolve))
         parentPort.postMessage(received)
       })
     })`,
     { eval: true },
   )
-  const [url] = await once(worker, 'message')
+  const [{ url, plainPort }] = await once(worker, 'message')
   let stopped
   const stop = async () => {
     worker.postMessage('stop')
@@ -38,7 +46,33 @@ async function peerThread() {
     return received
   }
   // Once only: a second call (the finally after a normal stop) gets the same answer.
-  return { url, stop: () => (stopped ??= stop()) }
+  return { url, plainPort, stop: () => (stopped ??= stop()) }
+}
+
+/**
+ * The baseline: plain Node, no relay, no ledger, no fsync: a fresh TCP connection per message of the
+ * size a small segment's frames take (~220 B), one 40 B answer, then close; same concurrency. What
+ * one connection per segment costs on this machine, so the relay's rate reads as a ratio.
+ */
+async function plainConnections(port, count, concurrency) {
+  const message = Buffer.alloc(220, 7)
+  const once = () =>
+    new Promise((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port, noDelay: true })
+      socket.on('connect', () => socket.write(message))
+      socket.once('data', () => {
+        socket.end()
+        resolve()
+      })
+      socket.on('error', reject)
+    })
+  let next = 0
+  const started = performance.now()
+  const lane = async () => {
+    while (next++ < count) await once()
+  }
+  await Promise.all(Array.from({ length: concurrency }, lane))
+  return count / ((performance.now() - started) / 1000)
 }
 
 /** Submits `count` segments of `size` bytes, `concurrency` at a time; returns seconds and fsyncs. */
@@ -124,7 +158,13 @@ export async function run({ json }) {
     const relay = await startRelay({ peer: peer.url, store: join(folder, 'bench.log') })
     // Warm-up: the first connections and the file's first blocks.
     await pump(relay, 'warm', 200, 64, 32)
+    await plainConnections(peer.plainPort, 200, 32)
+    // Side by side: the baseline just before and just after, so a change in the machine's load
+    // shows in both.
+    const plainBefore = await plainConnections(peer.plainPort, 10_000, 256)
     const small = await pump(relay, 'small', 10_000, 64, 256)
+    const plainAfter = await plainConnections(peer.plainPort, 10_000, 256)
+    const plainPerSec = (plainBefore + plainAfter) / 2
     const large = await pump(relay, 'large', 200, 128 * 1024, 16)
     await relay.stop()
     const received = await peer.stop()
@@ -149,6 +189,8 @@ export async function run({ json }) {
 
     const summary = {
       smallSegmentsPerSec: Math.round(10_000 / small.seconds),
+      plainConnectionsPerSec: Math.round(plainPerSec),
+      smallVsPlain: Number((10_000 / small.seconds / plainPerSec).toFixed(2)),
       largeSegmentsMBps: Number(((200 * 128 * 1024) / 1e6 / large.seconds).toFixed(1)),
       fsyncsPerSegment: Number((small.syncs / 10_000).toFixed(3)),
       recoverySecondsFor10k: Number(recoverySecondsFor10k.toFixed(3)),
@@ -162,6 +204,10 @@ export async function run({ json }) {
     if (!json) {
       console.log(`relay, TCP on loopback, durable (fsync before every acknowledgement)`)
       console.log(`  64 B segments:      ${summary.smallSegmentsPerSec} segments/s (target >= 5000)`)
+      console.log(
+        `  plain Node, one connection per message, no relay: ${summary.plainConnectionsPerSec}/s ` +
+          `(relay ${summary.smallVsPlain}x)`,
+      )
       console.log(`  128 KiB segments:   ${summary.largeSegmentsMBps} MB/s`)
       console.log(
         `  fsyncs per segment: ${summary.fsyncsPerSegment} (two records per segment, group-committed)`,
