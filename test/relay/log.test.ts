@@ -55,6 +55,19 @@ test('concurrent appends share one fsync and come back in order', async () => {
   ])
 })
 
+test('a write the disk refuses rejects its appends, small batches and large, and the log goes on', async () => {
+  // /dev/full takes the open and refuses every write with ENOSPC, like a full disk.
+  const log = new AppendLog('/dev/full')
+  onTestFinished(() => log.closeSync())
+  // Small batches are written at once, large ones through the thread pool: both paths fail alike.
+  await expect(log.append(Buffer.from('small'))).rejects.toThrow(/ENOSPC/)
+  await expect(log.append(Buffer.alloc(512 * 1024, 1))).rejects.toThrow(/ENOSPC/)
+  await expect(Promise.all([log.append(Buffer.from('a')), log.append(Buffer.from('b'))])).rejects.toThrow(
+    /ENOSPC/,
+  )
+  expect(log.stats).toEqual({ records: 0, syncs: 0, bytes: 0 })
+})
+
 test('a torn last record is cut off and the whole ones before it kept', async () => {
   const path = freshPath()
   const log = new AppendLog(path)
