@@ -82,4 +82,21 @@ describe('maxDatagramSize', () => {
     expect(transport.bytesIn! / transport.packetsIn!).toBeLessThanOrEqual(1200)
     expect(transport.bytesOut! / transport.packetsOut!).toBeLessThanOrEqual(1200)
   })
+
+  test("a load's maxDatagramSize bounds what its clients send to a node that allows more", async () => {
+    const node = await quicNode()
+    const bytes = 4 * 128 * 1024
+    const report = await runLoad({
+      targets: [node],
+      streams: 4,
+      bytesPerStream: 128 * 1024,
+      maxDatagramSize: 1200,
+    })
+    expect(report.bytesSent).toBe(bytes)
+    expect(report.config.maxDatagramSize).toBe(1200)
+    const transport = node.stats().transport
+    // More datagrams than the payload fills at 1200 bytes each, and none larger on average.
+    expect(transport.packetsIn).toBeGreaterThan(bytes / 1200)
+    expect(transport.bytesIn! / transport.packetsIn!).toBeLessThanOrEqual(1200)
+  })
 })
