@@ -10,6 +10,7 @@ import type { LoadReport } from '../../src/load/types.js'
 import { FrameType } from '../../src/protocol/frames.js'
 import { createProxy } from '../../src/proxy/index.js'
 import { transportFor } from '../../src/transport/index.js'
+import { generateCertificate } from '../../src/transport/quic/certificate.js'
 import type { TransportKind } from '../../src/transport/types.js'
 import { closeTracked, onTeardown } from '../helpers/cleanup.js'
 import { honest, startFakeNode } from '../helpers/fake-node.js'
@@ -82,6 +83,17 @@ async function muteNode(kind: TransportKind): Promise<string> {
   const transport = await transportFor(kind)
   const listener = await transport.listen({ host: HOST, port: 0 }, (link) => {
     link.onData(() => undefined)
+    link.onClose(() => undefined)
+  })
+  onTeardown(() => listener.kill())
+  return `${kind}://${HOST}:${listener.port}`
+}
+
+/** A listener of the given transport that ends each link in order once its first bytes arrive. */
+async function closingNode(kind: TransportKind): Promise<string> {
+  const transport = await transportFor(kind)
+  const listener = await transport.listen({ host: HOST, port: 0 }, (link) => {
+    link.onData(() => link.end())
     link.onClose(() => undefined)
   })
   onTeardown(() => listener.kill())
@@ -178,6 +190,13 @@ describe.each(['tcp', 'quic'] as const)('error kinds over %s', (kind) => {
     expect(report.errorMessages.run_timeout).toContain(url.slice(url.indexOf('//') + 2))
   })
 
+  test('connection_closed: the node closes in order while a stream is on the connection', async () => {
+    const url = await closingNode(kind)
+    const report = await failingRun([url])
+    expect(report.errors).toEqual({ connection_closed: 2 })
+    expect(report.errorMessages.connection_closed).toContain(url.slice(url.indexOf('//') + 2))
+  })
+
   test('protocol_error: the node answers with bytes that are not fabric frames', async () => {
     const url = await garbageNode(kind)
     const report = await failingRun([url])
@@ -196,6 +215,17 @@ describe('error kinds that need one transport', () => {
     expect(report.errorMessages.tls_fingerprint_mismatch).toBe(
       `QUIC connect to ${HOST}:${n.port} refused: certificate fingerprint is ${n.fingerprint}, expected ${wrong}`,
     )
+    expect(n.stats().channelsOpened).toBe(0)
+  })
+
+  test('handshake_failed (QUIC only): the node signs with a key that does not match its certificate', async () => {
+    const mine = generateCertificate()
+    const other = generateCertificate()
+    const n = await startNode({ transport: 'quic', host: HOST, key: other.key, cert: mine.cert })
+    onTeardown(() => n.kill())
+    const report = await failingRun([n.url])
+    expect(report.errors).toEqual({ handshake_failed: 2 })
+    expect(report.errorMessages.handshake_failed).toContain(`${HOST}:${n.port}`)
     expect(n.stats().channelsOpened).toBe(0)
   })
 
