@@ -16,11 +16,13 @@ import type { Impairment, ImpairmentProxy } from '../../src/proxy/types.js'
 import { runRelayLab } from '../../src/relay/lab.js'
 import { startPeer } from '../../src/relay/peer.js'
 import { startRelay } from '../../src/relay/relay.js'
+import { QuicksandReporter } from '../../src/reporter/index.js'
 import { EventBus } from '../../src/run/events.js'
 import { resolveTrafficConfig } from '../../src/traffic/config.js'
 import { startEchoFront } from '../../src/traffic/echo-front.js'
 import { type EchoServer, startEchoServer } from '../../src/traffic/echo-server.js'
 import { runTraffic } from '../../src/traffic/run.js'
+import quicksand from '../../src/vitest/plugin.js'
 
 /** A typo of `name`: its second letter dropped ('rate' -> 'rte'). */
 const typo = (name: string) => name[0] + name.slice(2)
@@ -147,6 +149,16 @@ const cases: Case[] = [
     what: 'pipeline config',
     attempt: () => runPipeline({ hop: 1 } as never),
     message: "unknown field 'hop' in pipeline config; did you mean 'hops'?",
+  },
+  {
+    what: 'quicksand plugin options',
+    attempt: () => quicksand({ transport: 'tcp' } as never),
+    message: "unknown field 'transport' in quicksand plugin options; the plugin takes no options",
+  },
+  {
+    what: 'quicksand reporter options',
+    attempt: () => new QuicksandReporter({ outputdir: 'out' } as never),
+    message: "unknown field 'outputdir' in quicksand reporter options; did you mean 'outputDir'?",
   },
   ...Object.values(IMPAIRMENT_MODULES).map((module) => {
     const field = Object.keys(module.fields)[0]!
