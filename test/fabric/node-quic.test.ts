@@ -46,6 +46,29 @@ describe('a restarted QUIC node keeps its identity', () => {
   }
 })
 
+describe('a QUIC node killed mid-run', () => {
+  test('its streams fail over, each failover naming the kind of failure, never a bare error', async () => {
+    const nodes = [await quicNode(), await quicNode()]
+    const report = await runLoad({
+      targets: nodes,
+      streams: 24,
+      concurrency: 4,
+      bytesPerStream: 512 * 1024, // long enough that the kill lands mid-run
+      failTarget: 1,
+      failAfter: '50ms',
+    })
+    expect(report.successfulStreams).toBe(24)
+    expect(report.bytesSent).toBe(24 * 512 * 1024)
+    const failovers = report.events.filter((e) => e.type === 'failover')
+    expect(failovers.length).toBe(report.failoverEvents)
+    expect(failovers.length).toBeGreaterThan(0)
+    // A kill drops established connections (reset) and refuses new ones (connect_refused).
+    const kinds = new Set(failovers.map((e) => e.kind))
+    expect([...kinds].every((kind) => kind === 'reset' || kind === 'connect_refused')).toBe(true)
+    expect(failovers.every((e) => e.from === nodes[1]!.url)).toBe(true)
+  })
+})
+
 describe('node events', () => {
   test('start, kill, restart and stop are published in order with the node url', async () => {
     const events = new EventBus()
