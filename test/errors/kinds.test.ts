@@ -10,7 +10,6 @@ import type { LoadReport } from '../../src/load/types.js'
 import { FrameType } from '../../src/protocol/frames.js'
 import { createProxy } from '../../src/proxy/index.js'
 import { transportFor } from '../../src/transport/index.js'
-import { generateCertificate } from '../../src/transport/quic/certificate.js'
 import type { TransportKind } from '../../src/transport/types.js'
 import { closeTracked, onTeardown } from '../helpers/cleanup.js'
 import { honest, startFakeNode } from '../helpers/fake-node.js'
@@ -178,14 +177,14 @@ describe.each(['tcp', 'quic'] as const)('error kinds over %s', (kind) => {
 
   test('stream_timeout: the node takes the connection but never answers within streamTimeout', async () => {
     const url = await muteNode(kind)
-    const report = await failingRun([url], { streamTimeout: 300, ackTimeout: 10_000, connectTimeout: 10_000 })
+    const report = await failingRun([url], { streamTimeout: 150, ackTimeout: 10_000, connectTimeout: 10_000 })
     expect(report.errors).toEqual({ stream_timeout: 2 })
     expect(report.errorMessages.stream_timeout).toContain(url.slice(url.indexOf('//') + 2))
   })
 
   test("run_timeout: the run's duration ends attempts still waiting on a silent node", async () => {
     const url = await muteNode(kind)
-    const report = await failingRun([url], { duration: 300, ackTimeout: 0, streamTimeout: 0 })
+    const report = await failingRun([url], { duration: 150, ackTimeout: 0, streamTimeout: 0 })
     expect(report.errors).toEqual({ run_timeout: 2 })
     expect(report.errorMessages.run_timeout).toContain(url.slice(url.indexOf('//') + 2))
   })
@@ -215,17 +214,6 @@ describe('error kinds that need one transport', () => {
     expect(report.errorMessages.tls_fingerprint_mismatch).toBe(
       `QUIC connect to ${HOST}:${n.port} refused: certificate fingerprint is ${n.fingerprint}, expected ${wrong}`,
     )
-    expect(n.stats().channelsOpened).toBe(0)
-  })
-
-  test('handshake_failed (QUIC only): the node signs with a key that does not match its certificate', async () => {
-    const mine = generateCertificate()
-    const other = generateCertificate()
-    const n = await startNode({ transport: 'quic', host: HOST, key: other.key, cert: mine.cert })
-    onTeardown(() => n.kill())
-    const report = await failingRun([n.url])
-    expect(report.errors).toEqual({ handshake_failed: 2 })
-    expect(report.errorMessages.handshake_failed).toContain(`${HOST}:${n.port}`)
     expect(n.stats().channelsOpened).toBe(0)
   })
 

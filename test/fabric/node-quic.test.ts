@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { type FabricNode, startNode } from '../../src/fabric/node.js'
 import { runLoad } from '../../src/load/run.js'
 import { EventBus } from '../../src/run/events.js'
+import { generateCertificate } from '../../src/transport/quic/certificate.js'
 import { quicTransport } from '../../src/transport/quic/index.js'
 
 const started: FabricNode[] = []
@@ -66,6 +67,20 @@ describe('a QUIC node killed mid-run', () => {
     const kinds = new Set(failovers.map((e) => e.kind))
     expect([...kinds].every((kind) => kind === 'reset' || kind === 'connect_refused')).toBe(true)
     expect(failovers.every((e) => e.from === nodes[1]!.url)).toBe(true)
+  })
+})
+
+describe('handshake_failed', () => {
+  // Here rather than in test/errors/kinds.test.ts: the peer takes about 3 s to give up.
+  test('a node whose key does not match its certificate fails the handshake, naming the target', async () => {
+    const mine = generateCertificate()
+    const other = generateCertificate()
+    const node = await quicNode({ host: '127.0.0.1', key: other.key, cert: mine.cert })
+    const report = await runLoad({ targets: [node.url], streams: 2, concurrency: 2, poolFailover: false })
+    expect(report.failedStreams).toBe(2)
+    expect(report.errors).toEqual({ handshake_failed: 2 })
+    expect(report.errorMessages.handshake_failed).toContain(`127.0.0.1:${node.port}`)
+    expect(node.stats().channelsOpened).toBe(0)
   })
 })
 
