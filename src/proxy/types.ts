@@ -168,7 +168,7 @@ export interface ImpairmentProxy {
   readonly port: number
   readonly target: ProxyTarget
   /** Largest DATA payload the in-process node behind the proxy accepts, when the target was one; a load refuses a larger payloadSize before it starts. */
-  readonly maxPayload: number | undefined
+  readonly maxPayload?: number | undefined
   readonly seed: number
   /** Replace all impairments. Takes effect on live traffic before it returns. */
   set(impairments: Impairment[]): ImpairmentHandle[]
