@@ -35,7 +35,11 @@ const failing = reportWith((r) => {
   r.successfulStreams = 197
   r.channelLeaks = 1
   r.channelCloses = 199
-  r.errors = { 'connect ECONNREFUSED 127.0.0.1:41733': 2, 'ack timeout after 2000 ms': 1 }
+  r.errors = { connect_refused: 2, ack_timeout: 1 }
+  r.errorMessages = {
+    connect_refused: 'TCP connect to 127.0.0.1:41733 refused (connect ECONNREFUSED 127.0.0.1:41733)',
+    ack_timeout: 'no ACK from 127.0.0.1:41734 on channel 7 within 2000 ms',
+  }
 })
 
 // Colour codes differ between frameworks and terminals; assertions read the plain text.
@@ -78,7 +82,12 @@ describe.each(frameworks)('%s', (_name, expectOf) => {
         'Verdict reasons:\n  - failed_streams=3\n  - channel_leaks=1\n  - channel_open_close_mismatch=200/199\n',
       )
       expect(message).toContain('streams 197/200 ok, 3 failed')
-      expect(message).toContain('2 × connect ECONNREFUSED 127.0.0.1:41733\n  1 × ack timeout after 2000 ms')
+      // Each kind with one sample message that names the target.
+      expect(message).toContain(
+        'Errors:\n' +
+          '  2 × connect_refused (TCP connect to 127.0.0.1:41733 refused (connect ECONNREFUSED 127.0.0.1:41733))\n' +
+          '  1 × ack_timeout (no ACK from 127.0.0.1:41734 on channel 7 within 2000 ms)',
+      )
       expectOf(failing).not.toPassVerdict()
     })
   })

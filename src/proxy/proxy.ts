@@ -137,6 +137,7 @@ class RunningProxy implements ImpairmentProxy {
   readonly url: string
   readonly host: string
   readonly port: number
+  readonly maxPayload: number | undefined
   private readonly schedules = new Set<ScheduleHandle>()
   private closing: Promise<void> | undefined
   private flaps = 0
@@ -154,6 +155,7 @@ class RunningProxy implements ImpairmentProxy {
     this.host = engine.host
     this.port = engine.port
     this.url = `${target.scheme}://${formatHostPort(engine.host, engine.port)}`
+    this.maxPayload = target.maxPayload
   }
 
   set(list: Impairment[]): ImpairmentHandle[] {

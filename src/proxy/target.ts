@@ -29,7 +29,15 @@ export function resolveTarget(protocol: ProxyProtocol, input: ProxyTargetInput):
     const wanted = SCHEMES_BY_PROTOCOL[protocol].map((s) => `${s}://`).join(' or ')
     throw new ImpairmentError('target', text, `a ${wanted} URL for a ${protocol} proxy`)
   }
-  return { scheme, host, port, url: formatUrl(scheme, host, port) }
+  // A node's frame limit travels with the proxy, so a load through it can check payloadSize up front.
+  const maxPayload = typeof input === 'object' && input !== null ? input.maxPayload : undefined
+  return {
+    scheme,
+    host,
+    port,
+    url: formatUrl(scheme, host, port),
+    ...(typeof maxPayload === 'number' ? { maxPayload } : {}),
+  }
 }
 
 /** Resolve the listen option: 'host:port' or a port number; default 127.0.0.1 on an ephemeral port. */

@@ -40,7 +40,7 @@ export interface ImpairmentHandle {
 }
 
 /** Something a proxy can stand in front of: a fabric node, a URL string, or 'host:port'. */
-export type ProxyTargetInput = string | { url: string; host?: string; port?: number }
+export type ProxyTargetInput = string | { url: string; host?: string; port?: number; maxPayload?: number }
 
 /** The resolved target. */
 export interface ProxyTarget {
@@ -49,6 +49,8 @@ export interface ProxyTarget {
   host: string
   port: number
   url: string
+  /** The frame limit of the in-process node given as the target, when it was one. */
+  maxPayload?: number
 }
 
 export interface ProxyOptions {
@@ -165,6 +167,8 @@ export interface ImpairmentProxy {
   readonly host: string
   readonly port: number
   readonly target: ProxyTarget
+  /** Largest DATA payload the in-process node behind the proxy accepts, when the target was one; a load refuses a larger payloadSize before it starts. */
+  readonly maxPayload?: number | undefined
   readonly seed: number
   /** Replace all impairments. Takes effect on live traffic before it returns. */
   set(impairments: Impairment[]): ImpairmentHandle[]

@@ -1,6 +1,7 @@
 // quicksand's Vitest reporter: add it beside Vitest's own ('default', 'junit', ...), it replaces none.
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { rejectUnknownKeys } from '../errors/field-error.js'
 import { renderReportPage } from './html.js'
 import { PROGRESS_DIR_KEY, ProgressTicker } from './progress.js'
 import { RUN_DIR_KEY } from './run-file.js'
@@ -17,6 +18,12 @@ export interface QuicksandReporterOptions {
   progress?: boolean
 }
 
+const OPTION_KEYS = [
+  'outputDir',
+  'stepSummary',
+  'progress',
+] as const satisfies readonly (keyof QuicksandReporterOptions)[]
+
 /** The parts of the Vitest instance the reporter uses (structural, across Vitest 3, 4 and 5). */
 interface VitestLike {
   config: { root: string }
@@ -32,6 +39,8 @@ export class QuicksandReporter {
   private ticker: ProgressTicker | undefined
 
   constructor(options: QuicksandReporterOptions = {}) {
+    // Refused here, when Vitest builds its reporters, rather than ignored until the report is missing.
+    rejectUnknownKeys(options, OPTION_KEYS, 'quicksand reporter options')
     this.options = options
   }
 

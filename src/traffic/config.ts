@@ -153,11 +153,18 @@ export function resolveTrafficConfig(config: TrafficConfig): ResolvedTrafficConf
     throw new ConfigError('rate', config.rate, 'a number of KB/s above 0 and at most 10000000')
   }
   const durationMs = parseDuration(config.duration ?? '10s')
-  if (durationMs === undefined || durationMs <= 2000 || durationMs > MAX_TIMER_MS) {
+  if (durationMs === undefined || durationMs <= 2000) {
     throw new ConfigError(
       'duration',
       config.duration,
       "a duration of more than 2 s ('10s'): as in ctraffic, no connection starts in a run's last 2 s",
+    )
+  }
+  if (durationMs > MAX_TIMER_MS) {
+    throw new ConfigError(
+      'duration',
+      config.duration,
+      `a duration of at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer Node keeps)`,
     )
   }
   const nconn = integer(config.nconn, 'nconn', 1, MAX_CONNECTIONS, 1)

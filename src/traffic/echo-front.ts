@@ -4,7 +4,7 @@
 import dgram from 'node:dgram'
 import net from 'node:net'
 import { formatUrl, parseHost } from '../address.js'
-import { FieldError } from '../errors/field-error.js'
+import { FieldError, rejectUnknownKeys } from '../errors/field-error.js'
 import { defaultEventBus, type EventBus } from '../run/events.js'
 import type { EchoServer } from './echo-server.js'
 
@@ -29,6 +29,8 @@ export interface EchoFront {
   close(): Promise<void>
 }
 
+const OPTION_KEYS = ['host', 'port', 'events'] as const satisfies readonly (keyof EchoFrontOptions)[]
+
 /** Idle UDP flows are forgotten after this long. */
 const UDP_FLOW_IDLE_MS = 30_000
 
@@ -48,7 +50,17 @@ export async function startEchoFront(
       backends[odd]?.transport,
       `'${transport}' like backends[0]`,
     )
+  if (typeof options !== 'object' || options === null) {
+    throw new FieldError('echo front options', options, 'an object')
+  }
+  rejectUnknownKeys(options, OPTION_KEYS, 'echo front options', FieldError)
   const host = parseHost(options.host ?? '127.0.0.1', 'host')
+  if (
+    options.port !== undefined &&
+    (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)
+  ) {
+    throw new FieldError('port', options.port, 'an integer from 0 to 65535')
+  }
   const events = options.events ?? defaultEventBus
   const assigned: Record<string, number> = {}
   let next = 0

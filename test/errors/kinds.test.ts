@@ -77,6 +77,28 @@ async function garbageNode(kind: TransportKind): Promise<string> {
   return `${kind}://${HOST}:${listener.port}`
 }
 
+/** A listener of the given transport that accepts links and never answers on them, as a hung node. */
+async function muteNode(kind: TransportKind): Promise<string> {
+  const transport = await transportFor(kind)
+  const listener = await transport.listen({ host: HOST, port: 0 }, (link) => {
+    link.onData(() => undefined)
+    link.onClose(() => undefined)
+  })
+  onTeardown(() => listener.kill())
+  return `${kind}://${HOST}:${listener.port}`
+}
+
+/** A listener of the given transport that ends each link in order once its first bytes arrive. */
+async function closingNode(kind: TransportKind): Promise<string> {
+  const transport = await transportFor(kind)
+  const listener = await transport.listen({ host: HOST, port: 0 }, (link) => {
+    link.onData(() => link.end())
+    link.onClose(() => undefined)
+  })
+  onTeardown(() => listener.kill())
+  return `${kind}://${HOST}:${listener.port}`
+}
+
 /** A UDP socket that swallows every datagram, as a hung node would. */
 async function swallowingPort(): Promise<number> {
   const hole = dgram.createSocket('udp4')
@@ -151,6 +173,27 @@ describe.each(['tcp', 'quic'] as const)('error kinds over %s', (kind) => {
     )
     expect(report.errors).toEqual({ reset: 2 })
     expect(report.errorMessages.reset).toContain(`${HOST}:${n.port}`)
+  })
+
+  test('stream_timeout: the node takes the connection but never answers within streamTimeout', async () => {
+    const url = await muteNode(kind)
+    const report = await failingRun([url], { streamTimeout: 150, ackTimeout: 10_000, connectTimeout: 10_000 })
+    expect(report.errors).toEqual({ stream_timeout: 2 })
+    expect(report.errorMessages.stream_timeout).toContain(url.slice(url.indexOf('//') + 2))
+  })
+
+  test("run_timeout: the run's duration ends attempts still waiting on a silent node", async () => {
+    const url = await muteNode(kind)
+    const report = await failingRun([url], { duration: 150, ackTimeout: 0, streamTimeout: 0 })
+    expect(report.errors).toEqual({ run_timeout: 2 })
+    expect(report.errorMessages.run_timeout).toContain(url.slice(url.indexOf('//') + 2))
+  })
+
+  test('connection_closed: the node closes in order while a stream is on the connection', async () => {
+    const url = await closingNode(kind)
+    const report = await failingRun([url])
+    expect(report.errors).toEqual({ connection_closed: 2 })
+    expect(report.errorMessages.connection_closed).toContain(url.slice(url.indexOf('//') + 2))
   })
 
   test('protocol_error: the node answers with bytes that are not fabric frames', async () => {

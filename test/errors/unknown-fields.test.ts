@@ -5,11 +5,24 @@ import { createFabricFixture } from '../../src/fabric/fixture.js'
 import { startNode } from '../../src/fabric/node.js'
 import { resolveConfig } from '../../src/load/config.js'
 import { runLoad } from '../../src/load/run.js'
+import { connectMultipath } from '../../src/multipath/index.js'
+import { runPipeline } from '../../src/pipeline/index.js'
+import { startLabControl } from '../../src/proxy/control/lab.js'
+import { startControlServer } from '../../src/proxy/control/toxiproxy.js'
+import { createProxyFixture } from '../../src/proxy/fixture.js'
 import { IMPAIRMENT_MODULES } from '../../src/proxy/impairments/index.js'
 import { createProxy } from '../../src/proxy/proxy.js'
-import type { Impairment } from '../../src/proxy/types.js'
+import type { Impairment, ImpairmentProxy } from '../../src/proxy/types.js'
+import { runRelayLab } from '../../src/relay/lab.js'
+import { startPeer } from '../../src/relay/peer.js'
+import { startRelay } from '../../src/relay/relay.js'
+import { QuicksandReporter } from '../../src/reporter/index.js'
+import { EventBus } from '../../src/run/events.js'
 import { resolveTrafficConfig } from '../../src/traffic/config.js'
-import { startEchoServer } from '../../src/traffic/echo-server.js'
+import { startEchoFront } from '../../src/traffic/echo-front.js'
+import { type EchoServer, startEchoServer } from '../../src/traffic/echo-server.js'
+import { runTraffic } from '../../src/traffic/run.js'
+import quicksand from '../../src/vitest/plugin.js'
 
 /** A typo of `name`: its second letter dropped ('rate' -> 'rte'). */
 const typo = (name: string) => name[0] + name.slice(2)
@@ -69,6 +82,83 @@ const cases: Case[] = [
     what: 'echo server options',
     attempt: () => startEchoServer({ transprot: 'udp' } as never),
     message: "unknown field 'transprot' in echo server options; did you mean 'transport'?",
+  },
+  {
+    what: 'fabric.nodes options',
+    attempt: () => createFabricFixture().nodes(2, { hots: '127.0.0.1' } as never),
+    message: "unknown field 'hots' in node options; did you mean 'host'?",
+  },
+  {
+    what: 'proxy fixture tcp() options',
+    attempt: () => createProxyFixture(1, new EventBus()).tcp({ target, sed: 1 } as never),
+    message: "unknown field 'sed' in proxy options; did you mean 'seed'?",
+  },
+  {
+    what: 'proxy fixture udp() options',
+    attempt: () =>
+      createProxyFixture(1, new EventBus()).udp({ target: 'udp://127.0.0.1:9', idleTimout: 10 } as never),
+    message: "unknown field 'idleTimout' in proxy options; did you mean 'idleTimeout'?",
+  },
+  {
+    what: 'traffic run options',
+    attempt: () => runTraffic({ target: 'tcp://127.0.0.1:9' }, { signl: undefined } as never),
+    message: "unknown field 'signl' in run options; did you mean 'signal'?",
+  },
+  {
+    what: 'echo front options',
+    attempt: () => startEchoFront([{ transport: 'tcp' } as EchoServer], { prt: 0 } as never),
+    message: "unknown field 'prt' in echo front options; did you mean 'port'?",
+  },
+  {
+    what: 'control server options',
+    attempt: () => startControlServer({ prot: 0 } as never),
+    message: "unknown field 'prot' in control server options; did you mean 'port'?",
+  },
+  {
+    what: 'lab control options',
+    // The options are checked before the proxy is touched, so no proxy needs to run.
+    attempt: () => startLabControl({} as ImpairmentProxy, { hst: '127.0.0.1' } as never),
+    message: "unknown field 'hst' in lab control options; did you mean 'host'?",
+  },
+  {
+    what: 'relay options',
+    attempt: () => startRelay({ peer: 'tcp://127.0.0.1:9', atemptTimeout: 10 } as never),
+    message: "unknown field 'atemptTimeout' in relay options; did you mean 'attemptTimeout'?",
+  },
+  {
+    what: 'peer options',
+    attempt: () => startPeer({ prot: 0 } as never),
+    message: "unknown field 'prot' in peer options; did you mean 'port'?",
+  },
+  {
+    what: 'relay lab options',
+    attempt: () => runRelayLab({ evidenceDr: '/nonexistent' } as never),
+    message: "unknown field 'evidenceDr' in relay lab options; did you mean 'evidenceDir'?",
+  },
+  {
+    what: 'connectMultipath options',
+    attempt: () => connectMultipath({ path: [] } as never),
+    message: "unknown field 'path' in connectMultipath options; did you mean 'paths'?",
+  },
+  {
+    what: 'fabric.multipath options',
+    attempt: () => createFabricFixture().multipath({ path: [] } as never),
+    message: "unknown field 'path' in fabric.multipath options; did you mean 'paths'?",
+  },
+  {
+    what: 'pipeline config',
+    attempt: () => runPipeline({ hop: 1 } as never),
+    message: "unknown field 'hop' in pipeline config; did you mean 'hops'?",
+  },
+  {
+    what: 'quicksand plugin options',
+    attempt: () => quicksand({ transport: 'tcp' } as never),
+    message: "unknown field 'transport' in quicksand plugin options; the plugin takes no options",
+  },
+  {
+    what: 'quicksand reporter options',
+    attempt: () => new QuicksandReporter({ outputdir: 'out' } as never),
+    message: "unknown field 'outputdir' in quicksand reporter options; did you mean 'outputDir'?",
   },
   ...Object.values(IMPAIRMENT_MODULES).map((module) => {
     const field = Object.keys(module.fields)[0]!

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { type FabricNode, startNode } from '../../src/fabric/node.js'
 import { runLoad } from '../../src/load/run.js'
 import { EventBus } from '../../src/run/events.js'
+import { generateCertificate } from '../../src/transport/quic/certificate.js'
 import { quicTransport } from '../../src/transport/quic/index.js'
 
 const started: FabricNode[] = []
@@ -46,6 +47,43 @@ describe('a restarted QUIC node keeps its identity', () => {
   }
 })
 
+describe('a QUIC node killed mid-run', () => {
+  test('its streams fail over, each failover naming the kind of failure, never a bare error', async () => {
+    const nodes = [await quicNode(), await quicNode()]
+    const report = await runLoad({
+      targets: nodes,
+      streams: 24,
+      concurrency: 4,
+      bytesPerStream: 512 * 1024, // long enough that the kill lands mid-run
+      failTarget: 1,
+      failAfter: '50ms',
+    })
+    expect(report.successfulStreams).toBe(24)
+    expect(report.bytesSent).toBe(24 * 512 * 1024)
+    const failovers = report.events.filter((e) => e.type === 'failover')
+    expect(failovers.length).toBe(report.failoverEvents)
+    expect(failovers.length).toBeGreaterThan(0)
+    // A kill drops established connections (reset) and refuses new ones (connect_refused).
+    const kinds = new Set(failovers.map((e) => e.kind))
+    expect([...kinds].every((kind) => kind === 'reset' || kind === 'connect_refused')).toBe(true)
+    expect(failovers.every((e) => e.from === nodes[1]!.url)).toBe(true)
+  })
+})
+
+describe('handshake_failed', () => {
+  // Here rather than in test/errors/kinds.test.ts: the peer takes about 3 s to give up.
+  test('a node whose key does not match its certificate fails the handshake, naming the target', async () => {
+    const mine = generateCertificate()
+    const other = generateCertificate()
+    const node = await quicNode({ host: '127.0.0.1', key: other.key, cert: mine.cert })
+    const report = await runLoad({ targets: [node.url], streams: 2, concurrency: 2, poolFailover: false })
+    expect(report.failedStreams).toBe(2)
+    expect(report.errors).toEqual({ handshake_failed: 2 })
+    expect(report.errorMessages.handshake_failed).toContain(`127.0.0.1:${node.port}`)
+    expect(node.stats().channelsOpened).toBe(0)
+  })
+})
+
 describe('node events', () => {
   test('start, kill, restart and stop are published in order with the node url', async () => {
     const events = new EventBus()
@@ -81,5 +119,22 @@ describe('maxDatagramSize', () => {
     // Every datagram fits in 1200 bytes, so the averages cannot exceed it.
     expect(transport.bytesIn! / transport.packetsIn!).toBeLessThanOrEqual(1200)
     expect(transport.bytesOut! / transport.packetsOut!).toBeLessThanOrEqual(1200)
+  })
+
+  test("a load's maxDatagramSize bounds what its clients send to a node that allows more", async () => {
+    const node = await quicNode()
+    const bytes = 4 * 128 * 1024
+    const report = await runLoad({
+      targets: [node],
+      streams: 4,
+      bytesPerStream: 128 * 1024,
+      maxDatagramSize: 1200,
+    })
+    expect(report.bytesSent).toBe(bytes)
+    expect(report.config.maxDatagramSize).toBe(1200)
+    const transport = node.stats().transport
+    // More datagrams than the payload fills at 1200 bytes each, and none larger on average.
+    expect(transport.packetsIn).toBeGreaterThan(bytes / 1200)
+    expect(transport.bytesIn! / transport.packetsIn!).toBeLessThanOrEqual(1200)
   })
 })

@@ -38,3 +38,9 @@ test('a TCP proxy from useProxy() stands in for a node', async () => {
   expect(report).toPassVerdict()
   expect(path.stats().bytesFwd).toBeGreaterThan(5 * 8192)
 })
+
+test('useFabric() refuses a misspelt option with the closest name', () => {
+  expect(() => useFabric({ onReprt: () => undefined })).toThrow(
+    "unknown field 'onReprt' in useFabric options; did you mean 'onReport'?",
+  )
+})

@@ -7,6 +7,7 @@ import { createFabricFixture } from '../../src/fabric/fixture.js'
 import { EventBus } from '../../src/run/events.js'
 import { runWorkload } from '../../src/run/runner.js'
 import type { Workload } from '../../src/run/workload.js'
+import { until } from '../helpers/wait.js'
 
 interface ProbeTask {
   rounds: number
@@ -154,7 +155,8 @@ describe('the runner', () => {
     const fabric = createFabricFixture()
     const node = await fabric.node({ transport: 'tcp' })
     const load = fabric.load({ targets: [node], soak: true, duration: '20s', streams: 1, concurrency: 2 })
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    // Cut it off once bytes flow, as a test timeout would.
+    expect(await until(() => node.stats().bytes > 0, 10_000)).toBe(true)
     await fabric.closeAll()
     await expect(load).rejects.toMatchObject({
       kind: 'aborted',

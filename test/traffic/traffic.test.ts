@@ -198,6 +198,10 @@ describe('traffic config', () => {
     [{ target, psize: 10 }, 'psize must be an integer from 64 to 65507, got 10'],
     [{ target, rate: -1 }, 'rate must be a number of KB/s above 0 and at most 10000000, got -1'],
     [{ target, duration: '1s' }, "duration must be a duration of more than 2 s ('10s')"],
+    [
+      { target, duration: 3e9 },
+      'duration must be a duration of at most 2147483647 ms (about 24.8 days, the longest timer Node keeps), got 3000000000',
+    ],
     [{ target: 'http://127.0.0.1:80' }, "target must be a URL 'tcp://host:port' or 'udp://host:port'"],
     [{ target, address: '127.0.0.1:1' }, 'address must be left out when target is given'],
     [{ target, udp: true }, 'udp must be false for a tcp:// target, got true'],

@@ -59,3 +59,17 @@ test('a node killed mid-run is an event of the report, before the failovers it c
   expect(failovers.length).toBeGreaterThan(0)
   expect(failovers.every((e) => e.at >= kill!.at)).toBe(true)
 })
+
+test('a load through a proxy refuses a payloadSize larger than the node behind it takes, before it starts', async ({
+  fabric,
+  proxy,
+}) => {
+  const node = await fabric.node({ transport: 'tcp', maxPayload: 4096 })
+  const path = await proxy.tcp({ target: node })
+  expect(path.maxPayload).toBe(4096)
+  await expect(fabric.load({ targets: [path], streams: 2, payloadSize: 8192 })).rejects.toThrow(
+    `payloadSize must be at most 4096, the largest payload targets[0] (${path.url}) accepts (its maxPayload), got 8192`,
+  )
+  expect(path.stats().connAccepted).toBe(0)
+  expect(node.stats().connections).toBe(0)
+})

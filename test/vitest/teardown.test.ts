@@ -10,6 +10,11 @@ test('fixtures stop what they started when a test passes, fails or times out', a
   expect(ports).toHaveLength(6)
   for (const port of ports) expect(await refused(port)).toBe(true)
   expect(entries.find((e) => e.test === 'passes')?.bytes).toBe(10 * 64 * 1024)
+  // The load cut off by the timeout says what happened, not tinypool's "The task has been aborted".
+  expect(entries.find((e) => e.test === 'aborted load')).toMatchObject({
+    kind: 'aborted',
+    message: 'load aborted: the test ended while it ran',
+  })
   const last = entries.find((e) => e.test === 'afterAll')
   expect(last?.leftover, JSON.stringify(last?.resources)).toBeLessThanOrEqual(0)
 }, 150_000)

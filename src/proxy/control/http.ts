@@ -32,6 +32,9 @@ export interface ControlListenOptions {
   port?: number
 }
 
+/** The fields of ControlListenOptions, for refusing misspelt ones. */
+export const CONTROL_LISTEN_KEYS = ['host', 'port'] as const satisfies readonly (keyof ControlListenOptions)[]
+
 /** Handles one request; throws ControlError for a 4xx/5xx answer. */
 export type ControlHandler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void> | void
 

@@ -1,12 +1,13 @@
 // The relay impairment lab's control API over one proxy: PUT /mode switches between the lab's five modes,
 // GET /stats answers the lab's stats JSON, POST /reset zeroes the counters.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { describeValue } from '../../errors/field-error.js'
+import { describeValue, rejectUnknownKeys } from '../../errors/field-error.js'
 import { ImpairmentError } from '../errors.js'
 import { IMPAIRMENT_MODULES } from '../impairments/index.js'
 import type { Impairment, ImpairmentProxy, ProxyProtocol, ProxyStats } from '../types.js'
 import { expectObject } from './body.js'
 import {
+  CONTROL_LISTEN_KEYS,
   ControlError,
   type ControlListenOptions,
   type ControlServer,
@@ -170,6 +171,7 @@ export async function startLabControl(
   proxy: ImpairmentProxy,
   options: ControlListenOptions = {},
 ): Promise<ControlServer> {
+  rejectUnknownKeys(options, CONTROL_LISTEN_KEYS, 'lab control options')
   let state: LabModeState = { mode: 'clean', value: 0 }
   /** Answers one request with the JSON to send back (always 200; errors are thrown). */
   const answer = (req: IncomingMessage, body: Buffer): unknown => {

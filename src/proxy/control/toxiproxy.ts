@@ -4,8 +4,10 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
+import { rejectUnknownKeys } from '../../errors/field-error.js'
 import { decodeBody, goField, goObject, readFields } from './go-json.js'
 import {
+  CONTROL_LISTEN_KEYS,
   ControlError,
   type ControlListenOptions,
   type ControlServer,
@@ -35,6 +37,7 @@ export const CONTROL_VERSION: string = (() => {
 
 /** Starts a toxiproxy-compatible API on host:port (default 127.0.0.1:8474); its proxies close with it. */
 export async function startControlServer(options: ControlListenOptions = {}): Promise<ControlServer> {
+  rejectUnknownKeys(options, CONTROL_LISTEN_KEYS, 'control server options')
   const registry = new ProxyRegistry()
   // One request at a time: a create that is still binding must not meet a delete of the same name.
   let queue: Promise<unknown> = Promise.resolve()
