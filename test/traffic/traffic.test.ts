@@ -20,10 +20,12 @@ describe('traffic.run over TCP', () => {
     echo,
   }) => {
     const server = await echo.server({ name: 'alpha' })
-    const report = await traffic.run({ target: server, nconn: 4, rate: 40, duration: '3s' })
+    // 3 packets/s per connection: an echo counts as late only after a 333 ms stall, which a busy
+    // machine's scheduler does not cause, so a Dropped here means the traffic itself went wrong.
+    const report = await traffic.run({ target: server, nconn: 4, rate: 12, duration: '3s' })
     expect(report.Connections).toBe(4)
     expect(report.PacketSize).toBe(1024)
-    expect(report.Rate).toBe(40)
+    expect(report.Rate).toBe(12)
     expect(report.Sent).toBeGreaterThan(0)
     expect(report.Received).toBe(report.Sent)
     expect(report.Dropped).toBe(0)
