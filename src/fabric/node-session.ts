@@ -1,4 +1,4 @@
-import { FrameDecoder, ProtocolError } from '../protocol/codec.js'
+import { FrameDecoder, receiveFrames } from '../protocol/codec.js'
 import { ErrorCode, encodeFrame, type Frame, FrameType, type TrafficClassName } from '../protocol/frames.js'
 import { checksum, foldChecksum, payloadChecksum, streamPayload } from '../protocol/payload.js'
 import type { Link } from '../transport/types.js'
@@ -62,7 +62,7 @@ export class NodeSession {
   ) {
     // Payloads are checked and acknowledged as they are decoded, so the decoder may reuse its buffer.
     this.decoder = new FrameDecoder(maxPayload, true)
-    link.onData((chunk) => this.receive(chunk))
+    link.onData((chunk) => receiveFrames(this.decoder, chunk, this))
     link.onClose(() => {
       clearTimeout(this.lingerTimer)
       this.dropChannels()
@@ -80,22 +80,13 @@ export class NodeSession {
     this.link.destroy()
   }
 
-  private receive(chunk: Buffer): void {
-    if (this.failed) return
-    let frames: Frame[]
-    try {
-      frames = this.decoder.push(chunk)
-    } catch (error) {
-      this.fail(error instanceof ProtocolError ? error.code : ErrorCode.INTERNAL, (error as Error).message)
-      return
-    }
-    for (const frame of frames) {
-      if (this.failed) return
-      this.handle(frame)
-    }
+  /** True once the session answered malformed input: later frames are ignored. */
+  get ended(): boolean {
+    return this.failed
   }
 
-  private handle(frame: Frame): void {
+  /** Acts on one decoded frame. */
+  handle(frame: Frame): void {
     const counters = this.counters
     counters.frames++
     switch (frame.type) {
@@ -198,7 +189,7 @@ export class NodeSession {
   }
 
   /** Answer malformed input with an ERROR frame and close this connection only. */
-  private fail(code: number, reason: string): void {
+  fail(code: number, reason: string): void {
     this.failed = true
     this.counters.protocolErrors++
     this.link.send(encodeFrame({ type: FrameType.ERROR, channel: 0, code, reason }))

@@ -1,9 +1,11 @@
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto'
 import { formatUrl } from '../address.js'
 import { describeValue, FieldError, rejectUnknownKeys } from '../errors/field-error.js'
 import { type MultipathNode, type MultipathNodeOptions, startMultipathNode } from '../multipath/node.js'
 import { DEFAULT_MAX_PAYLOAD, HARD_MAX_PAYLOAD } from '../protocol/frames.js'
 import { defaultEventBus, type EventBus } from '../run/events.js'
 import { transportFor } from '../transport/index.js'
+import { ListenerControl } from '../transport/listener-control.js'
 import { fingerprintOfPem, generateCertificate } from '../transport/quic/certificate.js'
 import type { Link, Listener, TransportKind } from '../transport/types.js'
 import { type NodeCounters, NodeSession, zeroNodeCounters } from './node-session.js'
@@ -196,6 +198,39 @@ function certificateFingerprint(cert: string): string {
   }
 }
 
+/**
+ * Refuses a key that is not the certificate's: the node would start, and every client would then
+ * fail its handshake seconds later with nothing naming the cause.
+ */
+function checkKeyPair(key: string, cert: string): void {
+  let matches: boolean
+  try {
+    matches = createPublicKey(createPrivateKey(key)).equals(new X509Certificate(cert).publicKey)
+  } catch (error) {
+    throw new NodeOptionsError(
+      'key',
+      key,
+      'a PEM private key',
+      `key is not a PEM private key: ${(error as Error).message}`,
+    )
+  }
+  if (!matches) {
+    throw new NodeOptionsError(
+      'key',
+      key,
+      "the private key of cert's public key",
+      "key must be the private key of cert's public key; this key belongs to another certificate",
+    )
+  }
+}
+
+/** The user's key and certificate, checked to belong together. */
+function quicIdentity(key: string, cert: string): { key: string; cert: string; fingerprint: string } {
+  const fingerprint = certificateFingerprint(cert)
+  checkKeyPair(key, cert)
+  return { key, cert, fingerprint }
+}
+
 /** Start a fabric node that accepts load clients and acknowledges every frame. */
 export async function startNode(options: MultipathNodeOptions): Promise<MultipathNode>
 export async function startNode(options?: NodeOptions): Promise<FabricNode>
@@ -217,7 +252,7 @@ async function startSingleNode(options: NodeOptions): Promise<FabricNode> {
     settings.transport !== 'quic'
       ? undefined
       : settings.key !== undefined && settings.cert !== undefined
-        ? { key: settings.key, cert: settings.cert, fingerprint: certificateFingerprint(settings.cert) }
+        ? quicIdentity(settings.key, settings.cert)
         : generateCertificate()
   const counters = zeroNodeCounters()
   const sessions = new Set<NodeSession>()
@@ -238,36 +273,27 @@ async function startSingleNode(options: NodeOptions): Promise<FabricNode> {
       },
       accept,
     )
-  let listener: Listener | undefined = await bind(settings.port)
-  const port = listener.port
+  const first = await bind(settings.port)
+  const port = first.port
   const url = formatUrl(settings.transport, settings.host, port)
   const source = `node ${url}`
   const events = settings.events
   // What the listener presents, read from it rather than assumed.
   const presented = (bound: Listener) => (bound as Listener & { fingerprint?: string }).fingerprint
-  let fingerprint = presented(listener)
-  let lastTransportStats: Record<string, number> = listener.stats()
-  let pending: Promise<void> = Promise.resolve()
-  // stop, kill and restart run one at a time, in the order they were called.
-  const serial = (step: () => Promise<void>) => {
-    pending = pending.then(step, step)
-    return pending
-  }
-  const shut = async (abrupt: boolean) => {
-    const current = listener
-    if (!current) return
-    listener = undefined
-    lastTransportStats = current.stats()
-    // Stamped when the node goes down, not when the close finishes, so a run's timeline shows the cause first.
-    events.emit({ source, type: abrupt ? 'node.kill' : 'node.stop' })
-    if (abrupt) {
-      for (const session of sessions) session.destroy()
-      await current.kill()
-    } else {
-      await current.close()
-    }
-    sessions.clear()
-  }
+  let fingerprint = presented(first)
+  let lastTransportStats: Record<string, number> = first.stats()
+  const control = new ListenerControl(first, sessions, {
+    bind: () => bind(port),
+    down: (current, abrupt) => {
+      lastTransportStats = current.stats()
+      // Stamped when the node goes down, not when the close finishes, so a run's timeline shows the cause first.
+      events.emit({ source, type: abrupt ? 'node.kill' : 'node.stop' })
+    },
+    up: (current) => {
+      fingerprint = presented(current)
+      events.emit({ source, type: 'node.restart' })
+    },
+  })
   events.emit({
     source,
     type: 'node.start',
@@ -284,17 +310,11 @@ async function startSingleNode(options: NodeOptions): Promise<FabricNode> {
     },
     maxPayload: settings.maxPayload,
     get running() {
-      return listener !== undefined
+      return control.listener !== undefined
     },
-    stats: () => ({ ...counters, transport: listener ? listener.stats() : lastTransportStats }),
-    stop: () => serial(() => shut(false)),
-    kill: () => serial(() => shut(true)),
-    restart: () =>
-      serial(async () => {
-        await shut(false)
-        listener = await bind(port)
-        fingerprint = presented(listener)
-        events.emit({ source, type: 'node.restart' })
-      }),
+    stats: () => ({ ...counters, transport: control.listener?.stats() ?? lastTransportStats }),
+    stop: () => control.stop(),
+    kill: () => control.kill(),
+    restart: () => control.restart(),
   }
 }

@@ -220,3 +220,28 @@ function exact(consumed: number, end: number, what: string): void {
     )
   }
 }
+
+/** A session that takes decoded frames until it ends: a node's or a peer's side of a connection. */
+export interface FrameReceiver {
+  /** True once the session failed or finished: later frames are ignored. */
+  readonly ended: boolean
+  handle(frame: Frame): void
+  /** Answers a byte stream that could not be decoded. */
+  fail(code: number, reason: string): void
+}
+
+/** Decodes a chunk and hands its frames to `receiver` until it ends; undecodable bytes fail it. */
+export function receiveFrames(decoder: FrameDecoder, chunk: Buffer, receiver: FrameReceiver): void {
+  if (receiver.ended) return
+  let frames: Frame[]
+  try {
+    frames = decoder.push(chunk)
+  } catch (error) {
+    receiver.fail(error instanceof ProtocolError ? error.code : ErrorCode.INTERNAL, (error as Error).message)
+    return
+  }
+  for (const frame of frames) {
+    if (receiver.ended) return
+    receiver.handle(frame)
+  }
+}

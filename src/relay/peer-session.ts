@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { FrameDecoder, ProtocolError } from '../protocol/codec.js'
+import { FrameDecoder, receiveFrames } from '../protocol/codec.js'
 import { ErrorCode, encodeFrame, type Frame, FrameType } from '../protocol/frames.js'
 import type { Link } from '../transport/types.js'
 import { parseSegmentHeader, SEGMENT_CHUNK, type SegmentHeader, segmentChecksum } from './wire.js'
@@ -39,7 +39,7 @@ export class PeerSession {
     private readonly isKnown: (id: string) => boolean,
     onGone: (session: PeerSession) => void,
   ) {
-    link.onData((chunk) => this.receive(chunk))
+    link.onData((chunk) => receiveFrames(this.decoder, chunk, this))
     link.onClose(() => {
       if (this.opened && !this.done) this.counters.cut++
       onGone(this)
@@ -51,22 +51,13 @@ export class PeerSession {
     this.link.destroy()
   }
 
-  private receive(chunk: Buffer): void {
-    if (this.done) return
-    let frames: Frame[]
-    try {
-      frames = this.decoder.push(chunk)
-    } catch (error) {
-      this.fail(error instanceof ProtocolError ? error.code : ErrorCode.INTERNAL, (error as Error).message)
-      return
-    }
-    for (const frame of frames) {
-      if (this.done) return
-      this.handle(frame)
-    }
+  /** True once the segment was recorded or refused: later frames are ignored. */
+  get ended(): boolean {
+    return this.done
   }
 
-  private handle(frame: Frame): undefined {
+  /** Acts on one decoded frame. */
+  handle(frame: Frame): undefined {
     switch (frame.type) {
       case FrameType.OPEN:
         if (this.opened) return this.fail(ErrorCode.DUPLICATE_CHANNEL, 'one segment per connection')
@@ -126,7 +117,8 @@ export class PeerSession {
     this.fail(ErrorCode.MALFORMED, reason)
   }
 
-  private fail(code: number, reason: string): undefined {
+  /** Answers with an ERROR frame and ends the connection; nothing is recorded. */
+  fail(code: number, reason: string): undefined {
     this.done = true
     this.link.send(encodeFrame({ type: FrameType.ERROR, channel: 0, code, reason }))
     this.link.end()

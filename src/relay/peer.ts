@@ -4,8 +4,9 @@ import { formatUrl } from '../address.js'
 import { FieldError, rejectUnknownKeys } from '../errors/field-error.js'
 import { defaultEventBus, type EventBus } from '../run/events.js'
 import { transportFor } from '../transport/index.js'
+import { ListenerControl } from '../transport/listener-control.js'
 import { generateCertificate } from '../transport/quic/certificate.js'
-import type { Link, Listener, TransportKind } from '../transport/types.js'
+import type { Link, TransportKind } from '../transport/types.js'
 import { type PeerCounters, PeerSession } from './peer-session.js'
 
 /** Options of startPeer. */
@@ -94,28 +95,15 @@ export async function startPeer(options: PeerOptions = {}): Promise<RelayPeer> {
   }
   const bind = (port: number) =>
     transport.listen({ host, port, ...(identity ? { key: identity.key, cert: identity.cert } : {}) }, accept)
-  let listener: Listener | undefined = await bind(wanted)
-  const port = listener.port
+  const first = await bind(wanted)
+  const port = first.port
   const url = formatUrl(kind, host, port)
   const source = `peer ${url}`
-  let pending: Promise<void> = Promise.resolve()
-  const serial = (step: () => Promise<void>) => {
-    pending = pending.then(step, step)
-    return pending
-  }
-  const shut = async (abrupt: boolean) => {
-    const current = listener
-    if (!current) return
-    listener = undefined
-    events.emit({ source, type: abrupt ? 'peer.kill' : 'peer.stop' })
-    if (abrupt) {
-      for (const session of sessions) session.destroy()
-      await current.kill()
-    } else {
-      await current.close()
-    }
-    sessions.clear()
-  }
+  const control = new ListenerControl(first, sessions, {
+    bind: () => bind(port),
+    down: (_, abrupt) => events.emit({ source, type: abrupt ? 'peer.kill' : 'peer.stop' }),
+    up: () => events.emit({ source, type: 'peer.restart' }),
+  })
   events.emit({ source, type: 'peer.start', transport: kind })
   return {
     url,
@@ -124,19 +112,14 @@ export async function startPeer(options: PeerOptions = {}): Promise<RelayPeer> {
     transport: kind,
     fingerprint: identity?.fingerprint,
     get running() {
-      return listener !== undefined
+      return control.listener !== undefined
     },
     received: () => received.map((r) => ({ ...r })),
     bytes: (id) => store.get(id),
     stats: () => ({ ...counters }),
-    stop: () => serial(() => shut(false)),
-    kill: () => serial(() => shut(true)),
-    close: () => serial(() => shut(false)),
-    restart: () =>
-      serial(async () => {
-        await shut(false)
-        listener = await bind(port)
-        events.emit({ source, type: 'peer.restart' })
-      }),
+    stop: () => control.stop(),
+    kill: () => control.kill(),
+    close: () => control.stop(),
+    restart: () => control.restart(),
   }
 }

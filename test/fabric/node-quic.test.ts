@@ -71,16 +71,25 @@ describe('a QUIC node killed mid-run', () => {
 })
 
 describe('handshake_failed', () => {
-  // Here rather than in test/errors/kinds.test.ts: the peer takes about 3 s to give up.
-  test('a node whose key does not match its certificate fails the handshake, naming the target', async () => {
+  // Here rather than in test/errors/kinds.test.ts: the client takes about 3 s to give up.
+  test('a server whose key does not match its certificate fails the handshake, naming the target', async () => {
     const mine = generateCertificate()
     const other = generateCertificate()
-    const node = await quicNode({ host: '127.0.0.1', key: other.key, cert: mine.cert })
-    const report = await runLoad({ targets: [node.url], streams: 2, concurrency: 2, poolFailover: false })
-    expect(report.failedStreams).toBe(2)
-    expect(report.errors).toEqual({ handshake_failed: 2 })
-    expect(report.errorMessages.handshake_failed).toContain(`127.0.0.1:${node.port}`)
-    expect(node.stats().channelsOpened).toBe(0)
+    // A node refuses such a pair at start, so the mismatch is served by the transport's own listener.
+    const listener = await quicTransport.listen(
+      { host: '127.0.0.1', port: 0, key: other.key, cert: mine.cert },
+      (link) => link.destroy(),
+    )
+    try {
+      const url = `quic://127.0.0.1:${listener.port}`
+      const report = await runLoad({ targets: [url], streams: 2, concurrency: 2, poolFailover: false })
+      expect(report.failedStreams).toBe(2)
+      expect(report.errors).toEqual({ handshake_failed: 2 })
+      expect(report.errorMessages.handshake_failed).toContain(`127.0.0.1:${listener.port}`)
+      expect(listener.stats().connections ?? 0).toBe(0)
+    } finally {
+      await listener.kill()
+    }
   })
 })
 

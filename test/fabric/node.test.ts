@@ -207,6 +207,16 @@ describe('fabric node over TCP', () => {
     await expect(startNode({ key, cert: 'not a certificate' })).rejects.toThrow(
       "cert must be a PEM string, got 'not a certificate'",
     )
+    // A key of another certificate: every handshake would fail later, so the node refuses it now.
+    await expect(startNode({ key, cert: generateCertificate().cert })).rejects.toThrow(
+      "key must be the private key of cert's public key; this key belongs to another certificate",
+    )
+    await expect(
+      startNode({
+        key: '-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----',
+        cert: generateCertificate().cert,
+      }),
+    ).rejects.toThrow('key is not a PEM private key')
     for (const size of [1199, 20_481, 1452.5, '1452']) {
       await expect(startNode({ maxDatagramSize: size as number })).rejects.toThrow(
         `maxDatagramSize must be an integer from 1200 to 20480 bytes, got ${typeof size === 'string' ? `'${size}'` : size}`,
