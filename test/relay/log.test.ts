@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import {
   appendFileSync,
   closeSync,
@@ -15,15 +15,12 @@ import { join } from 'node:path'
 import { afterEach, expect, onTestFinished, test } from 'vitest'
 import { Ledger, type StoredSegment } from '../../src/relay/ledger.js'
 import { AppendLog, recoverLog } from '../../src/relay/log.js'
+import { sha256 } from '../helpers/digest.js'
 
 const folders: string[] = []
 afterEach(() => {
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true })
 })
-
-function sha256(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex')
-}
 
 /** Every whole record of the log, copied out of the reader's buffer. */
 function recover(path: string): { records: Buffer[]; truncatedBytes: number } {
