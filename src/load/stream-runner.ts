@@ -39,20 +39,28 @@ export interface WorkerTask {
  * Failure kinds that say something about the target and so quarantine it, as the reference's
  * shouldQuarantineTarget: not the stream's or the run's own timeout, an abort, or a fault of ours.
  */
-const QUARANTINING: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
-  'connect_refused',
-  'connect_timeout',
-  'address_unresolved',
-  'tls_fingerprint_mismatch',
-  'handshake_failed',
-  'reset',
-  'connection_closed',
-  'ack_timeout',
-])
+const QUARANTINING: Readonly<Record<ErrorKind, boolean>> = {
+  connect_refused: true,
+  connect_timeout: true,
+  address_unresolved: true,
+  tls_fingerprint_mismatch: true,
+  handshake_failed: true,
+  reset: true,
+  connection_closed: true,
+  ack_timeout: true,
+  // The stream's or the run's own deadline, an abort, our own bug or a frame we could not
+  // parse say nothing about whether the target can take streams.
+  stream_timeout: false,
+  run_timeout: false,
+  protocol_error: false,
+  content_error: false,
+  aborted: false,
+  internal: false,
+}
 
 /** Whether a failure of `kind` takes its target out of placement. */
 export function quarantines(kind: ErrorKind): boolean {
-  return QUARANTINING.has(kind)
+  return QUARANTINING[kind]
 }
 
 /** When an attempt must be over, and the kind of its failure if it is not. */

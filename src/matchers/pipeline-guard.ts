@@ -1,8 +1,7 @@
 import { describeValue } from '../errors/field-error.js'
 import { dropPlaces } from '../pipeline/accounting.js'
 import type { PipelineReport } from '../pipeline/report.js'
-import type { MatcherContext, MatcherResult } from './context.js'
-import { notAReport } from './report-guard.js'
+import { reportGuard } from './report-guard.js'
 
 /** Why `value` is not a pipeline report, or undefined when it is one. */
 export function pipelineReportProblem(value: unknown): string | undefined {
@@ -15,21 +14,12 @@ export function pipelineReportProblem(value: unknown): string | undefined {
   return undefined
 }
 
-/** The failing result for something that is not a pipeline report. */
-export function notAPipelineReport(
-  context: MatcherContext,
-  name: string,
-  received: unknown,
-  expected = '',
-): MatcherResult {
-  return notAReport(
-    context,
-    name,
-    received,
-    { run: 'fabric.pipeline()', type: 'PipelineReport', problem: (r) => `${pipelineReportProblem(r)}` },
-    expected,
-  )
-}
+/** Result for a value that is not a PipelineReport: fails with and without `.not`. */
+export const notAPipelineReport = reportGuard({
+  run: 'fabric.pipeline()',
+  type: 'PipelineReport',
+  problem: (r) => `${pipelineReportProblem(r)}`,
+})
 
 function row(cells: (string | number)[], widths: number[]): string {
   return cells

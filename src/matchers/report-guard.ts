@@ -116,6 +116,13 @@ export function notAReport(
   }
 }
 
+/** The guard of one report kind: `(context, name, received, expected?)` fails for a value that is not one. */
+export function reportGuard(
+  kind: ReportKind,
+): (context: MatcherContext, name: string, received: unknown, expected?: string) => MatcherResult {
+  return (context, name, received, expected = '') => notAReport(context, name, received, kind, expected)
+}
+
 // The received value is previewed on one line: a report missing one field would otherwise print
 // its whole ~200-line body before anyone sees which field it was.
 const PREVIEW_CHARS = 160

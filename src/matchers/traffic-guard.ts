@@ -4,8 +4,7 @@ import { describeValue } from '../errors/field-error.js'
 import type { TimelineSample } from '../run/timeline.js'
 import type { ConnStats } from '../traffic/conn-stats.js'
 import type { TrafficReport } from '../traffic/report.js'
-import type { MatcherContext, MatcherResult } from './context.js'
-import { notAReport } from './report-guard.js'
+import { reportGuard } from './report-guard.js'
 
 /** Most seconds or connections one message lists. */
 const MAX_LINES = 5
@@ -31,20 +30,11 @@ export function trafficReportProblem(value: unknown): string | undefined {
 }
 
 /** Result for a value that is not a TrafficReport: fails with and without `.not`. */
-export function notATrafficReport(
-  context: MatcherContext,
-  name: string,
-  received: unknown,
-  expected = '',
-): MatcherResult {
-  return notAReport(
-    context,
-    name,
-    received,
-    { run: 'traffic.run()', type: 'TrafficReport', problem: (r) => `${trafficReportProblem(r)}` },
-    expected,
-  )
-}
+export const notATrafficReport = reportGuard({
+  run: 'traffic.run()',
+  type: 'TrafficReport',
+  problem: (r) => `${trafficReportProblem(r)}`,
+})
 
 /** "second 3 (2000-3000 ms)" for a timeline sample. */
 export function secondOf(sample: TimelineSample): string {
