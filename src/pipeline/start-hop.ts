@@ -30,6 +30,29 @@ export function substitute(argv: readonly string[], values: Record<string, strin
   return argv.map((arg) => arg.replace(/\{(listen|forward|hop)\}/g, (all, key: string) => values[key] ?? all))
 }
 
+/** What one of our relay hops runs with, in a thread or in a namespace's child process. */
+function relayHopData(
+  i: number,
+  resolved: ResolvedPipelineConfig,
+  bind: { host: string; port: number },
+  next: { host: string; port: number },
+  recvBufferBytes: number,
+): HopData {
+  const hop = resolved.hops[i - 1]!
+  return {
+    role: 'hop',
+    hop: i,
+    host: bind.host,
+    forwardHost: next.host,
+    forwardPort: next.port,
+    bufferPackets: hop.bufferPackets,
+    delayUs: hop.delayUs,
+    packetSize: resolved.packetSize,
+    recvBufferBytes,
+    bindPort: bind.port,
+  }
+}
+
 /**
  * Start hop `i` (from 1) sending to `next`; a relay of ours receives on `bindPort` (0: any).
  * A command hop is started and waited for; an address hop is checked to be listening.
@@ -43,18 +66,10 @@ export async function startHop(
 ): Promise<HopRunner> {
   const hop = resolved.hops[i - 1]!
   if (hop.kind === 'relay') {
-    const thread = await PipelineThread.start(`hop ${i}`, {
-      role: 'hop',
-      hop: i,
-      host: HOST,
-      forwardHost: next.host,
-      forwardPort: next.port,
-      bufferPackets: hop.bufferPackets,
-      delayUs: hop.delayUs,
-      packetSize: resolved.packetSize,
-      recvBufferBytes,
-      bindPort,
-    })
+    const thread = await PipelineThread.start(
+      `hop ${i}`,
+      relayHopData(i, resolved, { host: HOST, port: bindPort }, next, recvBufferBytes),
+    )
     return threadHop(thread)
   }
   const listen = hop.listen!
@@ -110,20 +125,8 @@ export function startNetnsHop(
   chain: NetnsChain,
   recvBufferBytes: number,
 ): Promise<HopRunner> {
-  const hop = resolved.hops[i - 1]!
   const host = chain.links[i - 1]!.right
-  const data: HopData = {
-    role: 'hop',
-    hop: i,
-    host,
-    forwardHost: next.host,
-    forwardPort: next.port,
-    bufferPackets: hop.bufferPackets,
-    delayUs: hop.delayUs,
-    packetSize: resolved.packetSize,
-    recvBufferBytes,
-    bindPort: NETNS_PORT,
-  }
+  const data = relayHopData(i, resolved, { host, port: NETNS_PORT }, next, recvBufferBytes)
   const ns = chain.names[i - 1]!
   return ChildHop.start({
     name: `hop ${i} (namespace ${ns})`,
