@@ -1,19 +1,22 @@
 import { expect, test } from '../../src/vitest/index.js'
 
+/** Slow-stream migration at 100 ms with 8 KiB frames, so a 150 ms path trips it on its first ACK. */
+const MIGRATE = { payloadSize: 8192, migrateSlowStreams: true, maxAckMs: 100 } as const
+/** The latency that makes a path slow here. */
+const SLOW = [{ kind: 'latency' as const, ms: 150 }]
+
 test('a bulk stream leaves a slow target mid-stream and resumes on the next from its first unacknowledged byte', async ({
   fabric,
   proxy,
 }) => {
   const nodes = await fabric.nodes(2, { transport: 'tcp' })
-  const slow = await proxy.tcp({ target: nodes[1]!, impairments: [{ kind: 'latency', ms: 150 }] })
+  const slow = await proxy.tcp({ target: nodes[1]!, impairments: SLOW })
   const report = await fabric.load({
     targets: [nodes[0]!, slow],
     streams: 20,
     concurrency: 2,
     bytesPerStream: 64 * 1024,
-    payloadSize: 8192,
-    migrateSlowStreams: true,
-    maxAckMs: 100,
+    ...MIGRATE,
   })
   expect(report.successfulStreams).toBe(20)
   expect(report.bytesSent).toBe(20 * 64 * 1024)
@@ -36,15 +39,13 @@ test('a bulk stream leaves a slow target mid-stream and resumes on the next from
 
 test('a control stream restarts from zero on the next target', async ({ fabric, proxy }) => {
   const nodes = await fabric.nodes(2, { transport: 'tcp' })
-  const slow = await proxy.tcp({ target: nodes[0]!, impairments: [{ kind: 'latency', ms: 150 }] })
+  const slow = await proxy.tcp({ target: nodes[0]!, impairments: SLOW })
   const report = await fabric.load({
     targets: [slow, nodes[1]!],
     streams: 1,
     controlEvery: 1,
     controlBytesPerStream: 16 * 1024,
-    payloadSize: 8192,
-    migrateSlowStreams: true,
-    maxAckMs: 100,
+    ...MIGRATE,
   })
   expect(report.successfulStreams).toBe(1)
   expect(report.migrationEvents).toBe(1)
@@ -64,14 +65,12 @@ test('with nowhere to go, a slow ACK marks its target degraded and the stream co
   proxy,
 }) => {
   const [node] = await fabric.nodes(1, { transport: 'tcp' })
-  const slow = await proxy.tcp({ target: node!, impairments: [{ kind: 'latency', ms: 150 }] })
+  const slow = await proxy.tcp({ target: node!, impairments: SLOW })
   const report = await fabric.load({
     targets: [slow],
     streams: 2,
     bytesPerStream: 16 * 1024,
-    payloadSize: 8192,
-    migrateSlowStreams: true,
-    maxAckMs: 100,
+    ...MIGRATE,
   })
   expect(report.successfulStreams).toBe(2)
   expect(report.migrationEvents).toBe(0)
@@ -90,9 +89,7 @@ test('the verdict expects impairTarget to be seen degraded, and degraded targets
     streams: 10,
     concurrency: 2,
     bytesPerStream: 32 * 1024,
-    payloadSize: 8192,
-    migrateSlowStreams: true,
-    maxAckMs: 100,
+    ...MIGRATE,
     impairTarget: 1,
   }
   // The impairment was never applied: the verdict says the degradation was not seen.
@@ -100,7 +97,7 @@ test('the verdict expects impairTarget to be seen degraded, and degraded targets
   expect(unseen.degradedTargets).toEqual({})
   expect(unseen.verdictReasons).toEqual(['expected_degraded_target_not_observed'])
   // Applied, the target is seen degraded and left: both rules stay quiet.
-  path.set([{ kind: 'latency', ms: 150 }])
+  path.set(SLOW)
   const seen = await fabric.load(config)
   expect(seen.degradedTargets).toEqual({ [path.url]: 'slow_ack' })
   expect(seen.migrationEvents).toBeGreaterThan(0)
@@ -112,15 +109,13 @@ test('with the quarantine off, a slow target is still reported degraded and the 
   proxy,
 }) => {
   const nodes = await fabric.nodes(2, { transport: 'tcp' })
-  const slow = await proxy.tcp({ target: nodes[1]!, impairments: [{ kind: 'latency', ms: 150 }] })
+  const slow = await proxy.tcp({ target: nodes[1]!, impairments: SLOW })
   const report = await fabric.load({
     targets: [nodes[0]!, slow],
     streams: 4,
     concurrency: 2,
     bytesPerStream: 32 * 1024,
-    payloadSize: 8192,
-    migrateSlowStreams: true,
-    maxAckMs: 100,
+    ...MIGRATE,
     impairTarget: 1,
     targetQuarantineTtl: 0,
   })
@@ -137,7 +132,7 @@ test('a degraded target no stream could leave fails degraded_targets_without_mig
   proxy,
 }) => {
   const [node] = await fabric.nodes(1, { transport: 'tcp' })
-  const slow = await proxy.tcp({ target: node!, impairments: [{ kind: 'latency', ms: 150 }] })
+  const slow = await proxy.tcp({ target: node!, impairments: SLOW })
   const report = await fabric.load({
     targets: [slow],
     streams: 1,

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import type { ControlServer } from '../../src/proxy/control/http.js'
 import { startControlServer } from '../../src/proxy/control/toxiproxy.js'
 import { closeTracked, track } from '../helpers/cleanup.js'
+import { type ApiReply, goRequest } from '../helpers/go-client.js'
 import { connect } from '../helpers/tcp.js'
 
 let api: ControlServer
@@ -17,21 +18,13 @@ beforeEach(async () => {
 
 afterEach(closeTracked)
 
-interface Reply {
-  status: number
-  // biome-ignore lint/suspicious/noExplicitAny: replies are checked field by field
-  json: any
-}
+/** What these tests compare: the status and the JSON body. */
+type Reply = Pick<ApiReply, 'status' | 'json'>
 
 /** A request as the Go client sends it (its post/patch/get/delete helpers), and the reply. */
 async function send(method: string, path: string, body?: string): Promise<Reply> {
-  const res = await fetch(`${api.url}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body }),
-  })
-  const text = await res.text()
-  return { status: res.status, json: text ? JSON.parse(text) : undefined }
+  const { status, json } = await goRequest(api.url, method, path, body)
+  return { status, json }
 }
 
 /** json.Marshal of the Go client's Proxy: toxics is nil (null) on a new one. */

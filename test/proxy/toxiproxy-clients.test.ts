@@ -7,6 +7,7 @@ import type { ControlServer } from '../../src/proxy/control/http.js'
 import { startControlServer } from '../../src/proxy/control/toxiproxy.js'
 import { closeTracked, track, trackSocket } from '../helpers/cleanup.js'
 import { sha256 } from '../helpers/digest.js'
+import { type ApiReply, goRequest } from '../helpers/go-client.js'
 import { payload } from '../helpers/payload.js'
 import { collect, connect, roundTrip, startEcho, type TestServer } from '../helpers/tcp.js'
 
@@ -22,36 +23,9 @@ beforeEach(async () => {
 
 afterEach(closeTracked)
 
-interface Reply {
-  status: number
-  type: string | null
-  requestId: string | null
-  text: string
-  // biome-ignore lint/suspicious/noExplicitAny: replies are checked field by field
-  json: any
-}
-
-/** Sends `body` as the Go client does (Content-Type application/json) and reads the reply. */
-async function send(method: string, path: string, body?: string): Promise<Reply> {
-  const res = await fetch(`${api.url}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body }),
-  })
-  const text = await res.text()
-  let json: unknown
-  try {
-    json = text ? JSON.parse(text) : undefined
-  } catch {
-    json = undefined
-  }
-  return {
-    status: res.status,
-    type: res.headers.get('content-type'),
-    requestId: res.headers.get('x-toxiproxy-request-id'),
-    text,
-    json,
-  }
+/** Sends `body` as the Go client does and reads the reply. */
+function send(method: string, path: string, body?: string): Promise<ApiReply> {
+  return goRequest(api.url, method, path, body)
 }
 
 function portOf(listen: string): number {
