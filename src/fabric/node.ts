@@ -1,12 +1,11 @@
-import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto'
 import { formatUrl } from '../address.js'
-import { describeValue, FieldError, rejectUnknownKeys } from '../errors/field-error.js'
+import { FieldError, rejectUnknownKeys } from '../errors/field-error.js'
 import { type MultipathNode, type MultipathNodeOptions, startMultipathNode } from '../multipath/node.js'
 import { DEFAULT_MAX_PAYLOAD, HARD_MAX_PAYLOAD } from '../protocol/frames.js'
 import { defaultEventBus, type EventBus } from '../run/events.js'
 import { transportFor } from '../transport/index.js'
 import { ListenerControl } from '../transport/listener-control.js'
-import { fingerprintOfPem, generateCertificate } from '../transport/quic/certificate.js'
+import { generateCertificate, type QuicCertificate, userIdentity } from '../transport/quic/certificate.js'
 import type { Link, Listener, TransportKind } from '../transport/types.js'
 import { type NodeCounters, NodeSession, zeroNodeCounters } from './node-session.js'
 
@@ -116,8 +115,8 @@ interface NodeSettings {
   port: number
   maxPayload: number
   verifyContent: boolean
-  key: string | undefined
-  cert: string | undefined
+  /** The user's key and certificate, checked to belong together; undefined when not given. */
+  identity: QuicCertificate | undefined
   maxDatagramSize: number | undefined
   events: EventBus
 }
@@ -151,25 +150,8 @@ function validate(options: NodeOptions): NodeSettings {
       )
     }
   }
-  const { key, cert } = options
-  if ((key === undefined) !== (cert === undefined)) {
-    const given = key === undefined ? 'cert' : 'key'
-    const missing = key === undefined ? 'key' : 'cert'
-    fail(
-      missing,
-      undefined,
-      `given with ${given}`,
-      `${missing} must be given with ${given} (both or neither)`,
-    )
-  }
-  for (const [field, value] of [
-    ['key', key],
-    ['cert', cert],
-  ] as const) {
-    if (value !== undefined && (typeof value !== 'string' || !value.includes('-----BEGIN '))) {
-      fail(field, value, 'a PEM string', `${field} must be a PEM string, got ${describeShort(value)}`)
-    }
-  }
+  // Checked here, in option order; kept for the listener, so a restart presents the same identity.
+  const identity = userIdentity(options.key, options.cert, NodeOptionsError)
   const maxDatagramSize = options.maxDatagramSize
   if (
     maxDatagramSize !== undefined &&
@@ -181,54 +163,7 @@ function validate(options: NodeOptions): NodeSettings {
   if (events === null || typeof events !== 'object' || typeof events.emit !== 'function') {
     fail('events', events, 'an EventBus')
   }
-  return { transport, host, port, maxPayload, verifyContent, key, cert, maxDatagramSize, events }
-}
-
-/** A value for an error message without dumping key material: its type, or a short prefix of a string. */
-function describeShort(value: unknown): string {
-  if (typeof value !== 'string') return describeValue(value)
-  return value.length > 20 ? `'${value.slice(0, 20)}...' (${value.length} characters)` : describeValue(value)
-}
-
-function certificateFingerprint(cert: string): string {
-  try {
-    return fingerprintOfPem(cert)
-  } catch (error) {
-    throw new NodeOptionsError('cert', cert, 'a PEM certificate', (error as Error).message)
-  }
-}
-
-/**
- * Refuses a key that is not the certificate's: the node would start, and every client would then
- * fail its handshake seconds later with nothing naming the cause.
- */
-function checkKeyPair(key: string, cert: string): void {
-  let matches: boolean
-  try {
-    matches = createPublicKey(createPrivateKey(key)).equals(new X509Certificate(cert).publicKey)
-  } catch (error) {
-    throw new NodeOptionsError(
-      'key',
-      key,
-      'a PEM private key',
-      `key is not a PEM private key: ${(error as Error).message}`,
-    )
-  }
-  if (!matches) {
-    throw new NodeOptionsError(
-      'key',
-      key,
-      "the private key of cert's public key",
-      "key must be the private key of cert's public key; this key belongs to another certificate",
-    )
-  }
-}
-
-/** The user's key and certificate, checked to belong together. */
-function quicIdentity(key: string, cert: string): { key: string; cert: string; fingerprint: string } {
-  const fingerprint = certificateFingerprint(cert)
-  checkKeyPair(key, cert)
-  return { key, cert, fingerprint }
+  return { transport, host, port, maxPayload, verifyContent, identity, maxDatagramSize, events }
 }
 
 /** Start a fabric node that accepts load clients and acknowledges every frame. */
@@ -248,12 +183,7 @@ async function startSingleNode(options: NodeOptions): Promise<FabricNode> {
   const transport = await transportFor(settings.transport)
   // A QUIC node's identity is made once: a restart presents the same certificate, as a real
   // server does, so clients that pinned its fingerprint still reach it.
-  const identity =
-    settings.transport !== 'quic'
-      ? undefined
-      : settings.key !== undefined && settings.cert !== undefined
-        ? quicIdentity(settings.key, settings.cert)
-        : generateCertificate()
+  const identity = settings.transport !== 'quic' ? undefined : (settings.identity ?? generateCertificate())
   const counters = zeroNodeCounters()
   const sessions = new Set<NodeSession>()
   const accept = (link: Link) => {

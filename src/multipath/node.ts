@@ -4,6 +4,7 @@ import { describeValue, FieldError, type FieldErrorClass, rejectUnknownKeys } fr
 import { type NodeCounters, NodeSession, zeroNodeCounters } from '../fabric/node-session.js'
 import { DEFAULT_MAX_PAYLOAD, HARD_MAX_PAYLOAD } from '../protocol/frames.js'
 import { defaultEventBus, type EventBus } from '../run/events.js'
+import { userIdentity } from '../transport/quic/certificate.js'
 import { multipathLink } from './link.js'
 import { listenMultipath, type MultipathListener } from './listener.js'
 import { type MultipathTuning, resolveTuning, TUNING_KEYS } from './settings.js'
@@ -24,6 +25,9 @@ export interface MultipathNodeOptions extends MultipathTuning {
   maxPayload?: number
   verifyContent?: boolean
   events?: EventBus
+  /** PEM private key and certificate every QUIC path presents, instead of a generated one (both or neither). */
+  key?: string
+  cert?: string
 }
 
 /** A fabric node served over multipath. */
@@ -46,7 +50,17 @@ export interface MultipathNode {
   kill(): Promise<void>
 }
 
-const KEYS = ['transport', 'paths', 'host', 'maxPayload', 'verifyContent', 'events', ...TUNING_KEYS]
+const KEYS = [
+  'transport',
+  'paths',
+  'host',
+  'maxPayload',
+  'verifyContent',
+  'events',
+  'key',
+  'cert',
+  ...TUNING_KEYS,
+]
 const MAX_PATHS = 16
 
 /**
@@ -92,6 +106,15 @@ export async function startMultipathNode(
   if (typeof events !== 'object' || events === null || typeof events.emit !== 'function') {
     fail('events', describeValue(events), 'an EventBus')
   }
+  const identity = userIdentity(options.key, options.cert, ErrorClass)
+  if (identity && !listen.some((path) => path.transport === 'quic')) {
+    throw new ErrorClass(
+      options.key !== undefined ? 'key' : 'cert',
+      undefined,
+      'left out when no path is QUIC',
+      "key and cert are for QUIC paths; this node's paths are all TCP",
+    )
+  }
   let settings: ReturnType<typeof resolveTuning>
   try {
     settings = resolveTuning(options)
@@ -101,13 +124,22 @@ export async function startMultipathNode(
   }
   const counters = zeroNodeCounters()
   const sessions = new Set<NodeSession>()
-  let listener: MultipathListener | undefined = await listenMultipath(listen, settings, (connection) => {
-    counters.connections++
-    const session = new NodeSession(multipathLink(connection), counters, maxPayload, verifyContent, (gone) =>
-      sessions.delete(gone),
-    )
-    sessions.add(session)
-  })
+  let listener: MultipathListener | undefined = await listenMultipath(
+    listen,
+    settings,
+    (connection) => {
+      counters.connections++
+      const session = new NodeSession(
+        multipathLink(connection),
+        counters,
+        maxPayload,
+        verifyContent,
+        (gone) => sessions.delete(gone),
+      )
+      sessions.add(session)
+    },
+    identity,
+  )
   const urls = listener.urls
   const listenerFingerprint = listener.fingerprint
   const url = `multipath:${urls.join(',')}`

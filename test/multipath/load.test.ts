@@ -6,6 +6,7 @@ import { NodeOptionsError, startNode } from '../../src/fabric/node.js'
 import { ConfigError } from '../../src/load/config.js'
 import { runLoad } from '../../src/load/run.js'
 import { createProxy } from '../../src/proxy/proxy.js'
+import { generateCertificate } from '../../src/transport/quic/certificate.js'
 import { closeTracked, track } from '../helpers/cleanup.js'
 import { until } from '../helpers/wait.js'
 
@@ -94,5 +95,43 @@ describe('multipath load target', () => {
     await expect(fabric.multipath({ paths: 1, impair: [[], []] })).rejects.toThrow(
       /impair must be an array of at most 1 impairment lists/,
     )
+  })
+
+  it("presents the user's key and certificate on every QUIC path, and a load pinned to it gets through", async () => {
+    const identity = generateCertificate()
+    const node = await startNode({
+      transport: 'multipath',
+      paths: [{ transport: 'quic' }, { transport: 'quic' }],
+      key: identity.key,
+      cert: identity.cert,
+    })
+    track({ close: () => node.kill() })
+    expect(node.fingerprint).toBe(identity.fingerprint)
+    expect(node.paths.map((p) => p.fingerprint)).toEqual([identity.fingerprint, identity.fingerprint])
+    const report = await runLoad({
+      targets: [{ multipath: node.paths.map((p) => p.url), fingerprint: identity.fingerprint }],
+      streams: 4,
+      workers: 1,
+      bytesPerStream: 16 * 1024,
+    })
+    expect(report.successfulStreams).toBe(4)
+    expect(node.stats().bytes).toBe(4 * 16 * 1024)
+  })
+
+  it("refuses a key that is not the certificate's, one without the other, and key/cert on TCP paths only", async () => {
+    const mine = generateCertificate()
+    const other = generateCertificate()
+    const quic = [{ transport: 'quic' as const }]
+    await expect(
+      startNode({ transport: 'multipath', paths: quic, key: other.key, cert: mine.cert }),
+    ).rejects.toThrow(
+      "key must be the private key of cert's public key; this key belongs to another certificate",
+    )
+    await expect(startNode({ transport: 'multipath', paths: quic, key: mine.key })).rejects.toThrow(
+      'cert must be given with key (both or neither)',
+    )
+    await expect(
+      startNode({ transport: 'multipath', paths: 2, key: mine.key, cert: mine.cert }),
+    ).rejects.toThrow("key and cert are for QUIC paths; this node's paths are all TCP")
   })
 })

@@ -1,4 +1,11 @@
-import { createHash, generateKeyPairSync, sign, X509Certificate } from 'node:crypto'
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  X509Certificate,
+} from 'node:crypto'
 import { describeValue, FieldError, type FieldErrorClass } from '../../errors/field-error.js'
 
 /** A TLS identity for a QUIC listener: PEM key and certificate, and the certificate's SHA-256 fingerprint. */
@@ -119,4 +126,75 @@ export function normalizeFingerprint(
 /** The value as describeValue prints it, a long string cut (it may be a whole PEM pasted by mistake). */
 function describe(value: unknown): string {
   return describeValue(typeof value === 'string' && value.length > 40 ? `${value.slice(0, 40)}...` : value)
+}
+
+/** A value for an error message without dumping key material: its type, or a short prefix of a string. */
+function describeShort(value: unknown): string {
+  if (typeof value !== 'string') return describeValue(value)
+  return value.length > 20 ? `'${value.slice(0, 20)}...' (${value.length} characters)` : describeValue(value)
+}
+
+/**
+ * The user's `key` and `cert` as a QUIC identity (undefined when neither is given), checked up
+ * front: both or neither, PEM text, a certificate that parses, and a key that is the
+ * certificate's. A mismatched pair would start a server whose every handshake fails seconds
+ * later with nothing naming the cause. Errors are `ErrorClass`, naming the field.
+ */
+export function userIdentity(
+  key: unknown,
+  cert: unknown,
+  ErrorClass: FieldErrorClass = FieldError,
+): QuicCertificate | undefined {
+  if (key === undefined && cert === undefined) return undefined
+  if (key === undefined || cert === undefined) {
+    const given = key === undefined ? 'cert' : 'key'
+    const missing = key === undefined ? 'key' : 'cert'
+    throw new ErrorClass(
+      missing,
+      undefined,
+      `given with ${given}`,
+      `${missing} must be given with ${given} (both or neither)`,
+    )
+  }
+  for (const [field, value] of [
+    ['key', key],
+    ['cert', cert],
+  ] as const) {
+    if (typeof value !== 'string' || !value.includes('-----BEGIN ')) {
+      throw new ErrorClass(
+        field,
+        value,
+        'a PEM string',
+        `${field} must be a PEM string, got ${describeShort(value)}`,
+      )
+    }
+  }
+  const pemKey = key as string
+  const pemCert = cert as string
+  let fingerprint: string
+  try {
+    fingerprint = fingerprintOfPem(pemCert)
+  } catch (error) {
+    throw new ErrorClass('cert', pemCert, 'a PEM certificate', (error as Error).message)
+  }
+  let matches: boolean
+  try {
+    matches = createPublicKey(createPrivateKey(pemKey)).equals(new X509Certificate(pemCert).publicKey)
+  } catch (error) {
+    throw new ErrorClass(
+      'key',
+      pemKey,
+      'a PEM private key',
+      `key is not a PEM private key: ${(error as Error).message}`,
+    )
+  }
+  if (!matches) {
+    throw new ErrorClass(
+      'key',
+      pemKey,
+      "the private key of cert's public key",
+      "key must be the private key of cert's public key; this key belongs to another certificate",
+    )
+  }
+  return { key: pemKey, cert: pemCert, fingerprint }
 }
