@@ -179,27 +179,30 @@ export class StreamRunner {
       if (target.kind === 'multipath') continue
       if (!this.transports.has(target.kind)) this.transports.set(target.kind, await transportFor(target.kind))
     }
-    if (this.task.config.probeTargets) {
-      try {
-        await this.placeByProbes()
-      } catch (error) {
-        for (const target of this.targets) target.connection?.destroy()
-        await this.closeTransports()
-        throw error
+    // Every exit closes the transports: a worker must not be ended with a socket still open.
+    try {
+      if (this.task.config.probeTargets) {
+        try {
+          await this.placeByProbes()
+        } catch (error) {
+          for (const target of this.targets) target.connection?.destroy()
+          throw error
+        }
       }
+      const lanes = Array.from({ length: this.task.concurrency }, () => this.lane())
+      await Promise.all(lanes)
+      for (const close of this.pendingCloses.splice(0)) await close().catch(() => undefined)
+      let open = 0
+      for (const target of this.targets) {
+        const connection = target.connection
+        if (!connection) continue
+        open += connection.openChannels
+        connection.end()
+      }
+      return open
+    } finally {
+      await this.closeTransports()
     }
-    const lanes = Array.from({ length: this.task.concurrency }, () => this.lane())
-    await Promise.all(lanes)
-    for (const close of this.pendingCloses.splice(0)) await close().catch(() => undefined)
-    let open = 0
-    for (const target of this.targets) {
-      const connection = target.connection
-      if (!connection) continue
-      open += connection.openChannels
-      connection.end()
-    }
-    await this.closeTransports()
-    return open
   }
 
   /** Probe (worker 0) or wait for worker 0's probes, then place streams on the usable targets only. */

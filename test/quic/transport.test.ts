@@ -2,7 +2,7 @@ import dgram from 'node:dgram'
 import { afterEach, describe, expect, test } from 'vitest'
 import { RunError } from '../../src/errors/kinds.js'
 import { LOOPBACK_PACKET_SIZE, PATH_PACKET_SIZE, packetSizeFor } from '../../src/transport/quic/config.js'
-import { generateCertificate, quicTransport } from '../../src/transport/quic/index.js'
+import { closeClients, generateCertificate, quicTransport } from '../../src/transport/quic/index.js'
 import type { Link } from '../../src/transport/types.js'
 import { onTeardown } from '../helpers/cleanup.js'
 import { sha256 } from '../helpers/digest.js'
@@ -29,6 +29,36 @@ describe('quic transport', () => {
     expect(stats.packetsIn).toBeGreaterThan(data.length / LOOPBACK_PACKET_SIZE)
     // Loopback peers use datagrams far larger than a path MTU allows.
     expect(stats.bytesIn / stats.packetsIn).toBeGreaterThan(PATH_PACKET_SIZE)
+  })
+
+  test('closeClients() waits for an endpoint still retiring: no UDP socket outlives it', async () => {
+    const listener = await echoNode()
+    const link = await quicTransport.connect({ host: HOST, port: listener.port, timeoutMs: 3000 })
+    const seen: string[] = []
+    let lingering = false
+    const { close, getSendQueueCount } = dgram.Socket.prototype
+    onTeardown(() => {
+      Object.assign(dgram.Socket.prototype, { close, getSendQueueCount })
+    })
+    Object.assign(dgram.Socket.prototype, {
+      close(this: dgram.Socket, ...args: Parameters<dgram.Socket['close']>) {
+        seen.push('socket closed')
+        return close.apply(this, args)
+      },
+      // Datagrams still queued: a retiring endpoint keeps its socket open to let them out.
+      getSendQueueCount() {
+        lingering = true
+        return 1
+      },
+    })
+    // The endpoint's last connection goes: it retires and lingers on its send queue.
+    link.destroy()
+    expect(await until(() => lingering)).toBe(true)
+    await closeClients()
+    seen.push('closeClients resolved')
+    // A worker's task ends when closeClients() resolves; a socket still open then would let a
+    // late datagram reach a thread being terminated, which brings the whole process down.
+    expect(seen).toEqual(['socket closed', 'closeClients resolved'])
   })
 
   test('keeps to a maxPacketSize the user sets', async () => {
