@@ -73,8 +73,9 @@ describe('the reference report fields', () => {
     expect(report.transportSnapshot.nodes[targets[0]!.url]).toMatchObject({
       bytes: targets[0]!.stats().bytes,
     })
-    // Stream samples carry the reference's stream fields.
-    const first = report.streamSamples[0]!
+    // Stream samples carry the reference's stream fields. One that never moved: a rerouted
+    // stream also counts the frames it sent to the dead node that no ACK answered.
+    const first = report.streamSamples.find((s) => s.failoverCount === 0)!
     expect(first).toMatchObject({
       streamIndex: first.stream,
       logicalStream: first.stream,
@@ -90,6 +91,11 @@ describe('the reference report fields', () => {
       expect(rerouted.initialTarget).toBe(dead)
       expect(rerouted.targetAttempts[0]).toBe(dead)
       expect(rerouted.rerouteLatencyMs).toBeGreaterThan(0)
+      // Every byte acknowledged once; frames the dead node never answered (if the stream had
+      // any in flight there rather than being refused at connect) are sent again.
+      expect(rerouted.bytesSent).toBe(1024 * 1024)
+      expect(rerouted.acksReceived).toBe(256)
+      expect(rerouted.framesSent).toBeGreaterThanOrEqual(rerouted.acksReceived)
     }
   })
 })
