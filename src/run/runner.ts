@@ -7,9 +7,12 @@ import Tinypool from 'tinypool'
 import { FieldError, rejectUnknownKeys } from '../errors/field-error.js'
 import { RunError } from '../errors/kinds.js'
 import { defaultEventBus, type EventBus, nowMs } from './events.js'
-import type { TaskMessage, TaskResult, WorkerMessage } from './protocol.js'
+import type { MainMessage, TaskMessage, TaskResult, WorkerMessage } from './protocol.js'
 import { TimelineBuilder } from './timeline.js'
 import type { ProgressMeasure, ReportEvent, RunRecord, Verdict, Workload } from './workload.js'
+
+/** How long an aborted run's workers get to close their sockets before their threads are ended. */
+const STOP_GRACE_MS = 1000
 
 /** Default length of one timeline interval. */
 export const DEFAULT_SAMPLE_INTERVAL_MS = 100
@@ -155,8 +158,10 @@ export async function runWorkload<Config, Resolved, Task, Partial, Input extends
   let overrun: NodeJS.Timeout | undefined
   let onAbort: (() => void) | undefined
   let results: TaskResult<Partial>[]
+  let runs: Promise<TaskResult<Partial>>[] = []
+  let settled = false
   try {
-    const runs = messages.map(
+    runs = messages.map(
       ([body, port]) => pool.run(body, { transferList: [port] }) as Promise<TaskResult<Partial>>,
     )
     // Workers stop themselves at the run's timeout; these only guard against a stuck thread or an abort.
@@ -177,6 +182,7 @@ export async function runWorkload<Config, Resolved, Task, Partial, Input extends
     })
     for (const run of runs) run.catch(() => undefined)
     results = await Promise.race([Promise.all(runs), stopped])
+    settled = true
     // A worker's last samples travel on its own port, beside tinypool's: wait for each port's end.
     let lastWait: NodeJS.Timeout | undefined
     await Promise.race([
@@ -189,6 +195,18 @@ export async function runWorkload<Config, Resolved, Task, Partial, Input extends
     if (onAbort) signal?.removeEventListener('abort', onAbort)
     finished = true
     cleanup?.()
+    // Aborted or overrun: ask the workers to stop and close their sockets, and give them a moment,
+    // before their threads are ended (a thread ended with a UDP socket open can crash the process).
+    if (!settled) {
+      for (const port of ports)
+        port.postMessage({ type: 'stop', reason: 'the run was stopped' } satisfies MainMessage)
+      let grace: NodeJS.Timeout | undefined
+      await Promise.race([
+        Promise.allSettled(runs),
+        new Promise((resolve) => (grace = setTimeout(resolve, STOP_GRACE_MS))),
+      ])
+      clearTimeout(grace)
+    }
     for (const port of ports) port.close()
     await pool.destroy()
   }

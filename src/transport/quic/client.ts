@@ -26,8 +26,18 @@ export interface QuicConnectOptions {
 // One connected socket per node carries every client connection of this thread to that node; it
 // is closed when its last connection ends, so a finished client leaves no socket behind.
 const endpoints = new Map<string, Promise<QuicEndpoint>>()
-/** Endpoints whose last connection is gone, closing their socket once its last datagrams are out. */
-const retiring = new Set<Promise<void>>()
+/**
+ * Endpoints closing their socket (retiring once their last connection is gone, or closed by
+ * closeClients): every closeClients() waits for all of them, whoever began the close.
+ */
+const closing = new Set<Promise<void>>()
+
+/** Tracks a socket's close until it is done. */
+function trackClose(done: Promise<void>): void {
+  const settled = done.catch(() => undefined)
+  closing.add(settled)
+  void settled.finally(() => closing.delete(settled))
+}
 const configs = new Map<string, Config>()
 
 function clientConfig(idleTimeoutMs: number, maxPacketSize: number): Config {
@@ -60,9 +70,7 @@ async function endpointFor(address: string, port: number, keepAliveMs: number): 
         endpoint.onIdle = () => {
           if (endpoints.get(key) === pending) endpoints.delete(key)
           // retire, not kill: the last connection's CONNECTION_CLOSE may still be on its way out.
-          const retired = endpoint.retire()
-          retiring.add(retired)
-          void retired.finally(() => retiring.delete(retired))
+          trackClose(endpoint.retire())
         }
       },
       () => endpoints.delete(key),
@@ -161,20 +169,20 @@ async function resolve(host: string, remote: string): Promise<string> {
 
 /**
  * Closes every client connection of this thread at once and releases their sockets, those of
- * endpoints still retiring included: a worker thread terminated while one of its UDP sockets is
+ * endpoints still retiring or closed by an earlier call included: a worker thread terminated while one of its UDP sockets is
  * open can be brought down by a datagram arriving mid-termination (Node's UDPWrap::OnRecv aborts
  * the process), so a task returns only once every socket it opened is closed.
  */
 export async function closeClients(): Promise<void> {
   const pending = [...endpoints.values()]
   endpoints.clear()
-  await Promise.all([
-    ...pending.map((p) =>
+  for (const p of pending) {
+    trackClose(
       p.then(
         (endpoint) => endpoint.close(0),
         () => undefined,
       ),
-    ),
-    ...retiring,
-  ])
+    )
+  }
+  await Promise.all([...closing])
 }
