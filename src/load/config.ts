@@ -277,6 +277,26 @@ function routeModeOf(entry: unknown, index: number, profile: string): LoadRouteM
     : 'direct'
 }
 
+/**
+ * `workers`, refused above 1 when a target (or a multipath target's path) is QUIC: two worker
+ * threads driving the native QUIC binding at once corrupt V8's handles and bring the process
+ * down (segfaults, "Check failed: node->IsInUse()") in most runs; one thread is safe.
+ */
+function workersFor(config: Record<string, unknown>, targets: readonly string[]): number {
+  const workers = integer(config, 'workers', 1, 1, 64)
+  const quic = targets.find(
+    (url) => url.startsWith('quic://') || (url.startsWith('multipath:') && url.includes('quic://')),
+  )
+  if (workers > 1 && quic !== undefined) {
+    throw new ConfigError(
+      'workers',
+      workers,
+      `1 when a target is QUIC (${quic}): two worker threads using the native QUIC binding at once crash the process`,
+    )
+  }
+  return workers
+}
+
 /** failTarget, impairTarget: an index of targets, or -1 when unset. */
 function indexOfTargets(config: Record<string, unknown>, field: string, count: number): number {
   const value = config[field]
@@ -366,7 +386,7 @@ export function resolveConfig(input: LoadConfig): ResolvedConfig {
     soak,
     timeoutMs: duration(config, 'timeout', 600_000),
     inflightFrames: integer(config, 'inflightFrames', 1, 1, 1024),
-    workers: integer(config, 'workers', 1, 1, 64),
+    workers: workersFor(config, targets),
     failTarget: indexOfTargets(config, 'failTarget', targets.length),
     failAfterMs: duration(config, 'failAfter', 0, false),
     fingerprints,
