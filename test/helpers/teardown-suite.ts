@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { expect } from 'vitest'
 
 /** True when nothing accepts TCP connections on 127.0.0.1:`port` any more. */
 export function refused(port: number): Promise<boolean> {
@@ -49,4 +50,23 @@ export function runTeardownSuite(config: string): TeardownRun {
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * The checks every teardown suite shares: one test passed and two failed (one by its timeout),
+ * every port its tests logged under `portsField` refuses connections now, and nothing was left.
+ */
+export async function expectTornDown(
+  run: TeardownRun,
+  expected: { timeoutMs: number; portsField: string; ports: number },
+): Promise<void> {
+  const { status, stdout, output, entries } = run
+  expect(status, output).toBe(1)
+  expect(stdout, output).toMatch(/2 failed \| 1 passed/)
+  expect(output).toMatch(new RegExp(`Test timed out in ${expected.timeoutMs}ms`))
+  const ports = entries.flatMap((e) => (e[expected.portsField] as number[] | undefined) ?? [])
+  expect(ports).toHaveLength(expected.ports)
+  for (const port of ports) expect(await refused(port)).toBe(true)
+  const last = entries.find((e) => e.test === 'afterAll')
+  expect(last?.leftover, JSON.stringify(last?.resources)).toBeLessThanOrEqual(0)
 }
